@@ -1,0 +1,51 @@
+"""`motionprior <verb>`: one argparse CLI; each verb lives in its own module of this package.
+
+A verb module defines `register(subparsers)`, which adds its parser and sets `func` to a function
+taking the parsed arguments and returning an exit code. Verbs are thin: they parse flags and call
+one function of a library package. Expected errors (`MotionpriorError`) print one line, no
+traceback, and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from motionprior.errors import MotionpriorError
+
+# One line per verb module; the order is the order of `motionprior --help`.
+VERB_MODULES = (
+    "motionprior.cli.info",
+    "motionprior.cli.convert",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="motionprior",
+        description="Train vision-language-action robot policies that learn motion before action.",
+    )
+    subparsers = parser.add_subparsers(dest="verb", metavar="VERB")
+    subparsers.required = True
+    for name in VERB_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except MotionpriorError as e:
+        print(f"motionprior {args.verb}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        msg = "interrupted; nothing half-written was kept"
+        print(f"motionprior {args.verb}: {msg}", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
