@@ -1,0 +1,63 @@
+"""A readable summary of a dataset on disk (what `motionprior info` prints)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from motionprior.data.stats import compute_stats
+
+
+def describe(reader) -> dict[str, Any]:
+    """Episodes, steps, embodiment, fps, tasks, missing videos and per-dim action/state stats."""
+    starts, ends = reader.episode_bounds()
+    lengths = np.asarray(ends) - np.asarray(starts)
+    out: dict[str, Any] = {
+        "path": str(reader.root),
+        "episodes": int(reader.num_episodes),
+        "steps": int(reader.num_frames),
+        "episode_length": {"min": int(lengths.min()), "median": float(np.median(lengths)),
+                           "max": int(lengths.max())} if len(lengths) else {},
+        "embodiment": reader.embodiment,
+        "fps": float(reader.fps),
+        "tasks": list(reader.tasks),
+        "cameras": list(reader.cameras),
+        "missing_videos": list(reader.missing_videos),
+        "stats": {},
+    }
+    spec = reader.spec
+    for feature, key, names in (("action", "action", spec.action.names),
+                                ("state", "observation.state", spec.state.names)):
+        s = compute_stats(reader.column(key))
+        out["stats"][feature] = {
+            name: {"q01": float(s.q01[i]), "q99": float(s.q99[i]), "mean": float(s.mean[i]),
+                   "std": float(s.std[i])}
+            for i, name in enumerate(names)
+        }
+    return out
+
+
+def format_summary(info: dict[str, Any]) -> str:
+    """Plain-text rendering of `describe`'s output."""
+    lines = [
+        f"dataset     {info['path']}",
+        f"episodes    {info['episodes']}   steps {info['steps']}   "
+        f"length min/median/max {info['episode_length'].get('min')}/"
+        f"{info['episode_length'].get('median')}/{info['episode_length'].get('max')}",
+        f"embodiment  {info['embodiment']}   fps {info['fps']:g}",
+        f"cameras     {', '.join(info['cameras']) or '(none)'}",
+    ]
+    if info["missing_videos"]:
+        lines.append(f"missing     {len(info['missing_videos'])} video file(s): "
+                     + ", ".join(info["missing_videos"]))
+    lines.append(f"tasks       {len(info['tasks'])}")
+    lines += [f"  - {t}" for t in info["tasks"][:20]]
+    if len(info["tasks"]) > 20:
+        lines.append(f"  ... and {len(info['tasks']) - 20} more")
+    for feature, dims in info["stats"].items():
+        lines.append(f"{feature:<10}  {'dim':<20} {'q01':>10} {'q99':>10} {'mean':>10} {'std':>10}")
+        for name, s in dims.items():
+            lines.append(f"{'':<10}  {name:<20} {s['q01']:>10.4g} {s['q99']:>10.4g} "
+                         f"{s['mean']:>10.4g} {s['std']:>10.4g}")
+    return "\n".join(lines)

@@ -1,0 +1,189 @@
+"""Training windows over frame tables, in the unified padded action space of METHOD.md.
+
+For a step t of an episode [s, e) a sample holds: the observation at t (state, images), the
+action chunk t..t+H-1 and the history t-K..t-1 of state and action, all normalized and padded to
+width `D_max` with masks. Chunk steps past the episode end repeat the last action (mask False);
+history steps before the episode start are zeros (mask False); dims beyond the embodiment's
+width are zeros (mask False). Padded entries never contribute to a loss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from PIL import Image
+
+from motionprior.data.frames import FrameTable
+from motionprior.data.stats import Normalizer, compute_stats, normalize
+from motionprior.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class WindowConfig:
+    """Shape of a training window. `image_size` resizes images (None keeps stored size)."""
+
+    chunk: int = 16
+    history: int = 8
+    d_max: int = 32
+    images: bool = True
+    cameras: tuple[str, ...] | None = None
+    image_size: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.chunk < 1:
+            raise ConfigError(f"chunk must be >= 1, got {self.chunk}")
+        if self.history < 0:
+            raise ConfigError(f"history must be >= 0, got {self.history}")
+        if self.d_max < 1:
+            raise ConfigError(f"d_max must be >= 1, got {self.d_max}")
+        if self.image_size is not None and self.image_size < 8:
+            raise ConfigError(f"image_size must be >= 8 pixels, got {self.image_size}")
+
+
+def fit_normalizer(tables: Sequence[FrameTable], gripper_mask: bool = False) -> Normalizer:
+    """Exact statistics of action and state per key (tables sharing a key are pooled).
+
+    With `gripper_mask`, gripper dims (from the embodiment spec) are excluded from
+    normalization and pass through in raw units.
+    """
+    from motionprior.data.embodiments import get_embodiment
+
+    normalizer = Normalizer()
+    for key in sorted({t.key for t in tables}):
+        group = [t for t in tables if t.key == key]
+        spec = get_embodiment(group[0].embodiment)
+        for feature, vec in (("action", spec.action), ("state", spec.state)):
+            x = np.concatenate([t.actions if feature == "action" else t.state for t in group])
+            mask = np.ones(x.shape[1], dtype=bool)
+            if gripper_mask and vec.gripper is not None:
+                mask[vec.gripper] = False
+            normalizer.add(key, feature, compute_stats(x, mask))
+    return normalizer
+
+
+class WindowDataset(torch.utils.data.Dataset):
+    """Every step of every episode of the given tables, as a padded, normalized window."""
+
+    def __init__(
+        self,
+        tables: Sequence[FrameTable],
+        config: WindowConfig = WindowConfig(),
+        normalizer: Normalizer | None = None,
+    ) -> None:
+        if not tables:
+            raise ConfigError("WindowDataset needs at least one dataset")
+        for t in tables:
+            width = max(t.actions.shape[1], t.state.shape[1])
+            if width > config.d_max:
+                raise ConfigError(
+                    f"dataset {t.key!r} has {width} action/state dims, more than d_max="
+                    f"{config.d_max}; raise d_max"
+                )
+            if config.images and config.cameras:
+                missing = set(config.cameras) - set(t.cameras)
+                if missing:
+                    raise ConfigError(f"dataset {t.key!r} lacks cameras {sorted(missing)}; "
+                                      f"it has {list(t.cameras)}")
+        self.tables = list(tables)
+        self.config = config
+        self.normalizer = normalizer or fit_normalizer(self.tables)
+        self.embodiments = sorted({t.embodiment for t in self.tables})
+        self._offsets = np.cumsum([0] + [t.num_frames for t in self.tables])
+        self._episode_of = [t.episode_of_frame for t in self.tables]
+        self._norm = [(self.normalizer.get(t.key, "action"), self.normalizer.get(t.key, "state"))
+                      for t in self.tables]
+
+    def __len__(self) -> int:
+        return int(self._offsets[-1])
+
+    def locate(self, index: int) -> tuple[int, int]:
+        """(table number, frame index in that table) of a global sample index."""
+        if not 0 <= index < len(self):
+            raise IndexError(f"index {index} out of range for {len(self)} samples")
+        k = int(np.searchsorted(self._offsets, index, side="right") - 1)
+        return k, int(index - self._offsets[k])
+
+    def __getitem__(self, index: int) -> dict:
+        k, t = self.locate(index)
+        table, cfg = self.tables[k], self.config
+        episode = int(self._episode_of[k][t])
+        start, end = int(table.starts[episode]), int(table.ends[episode])
+        action_stats, state_stats = self._norm[k]
+        chunk_idx = np.arange(t, t + cfg.chunk)
+        chunk_valid = chunk_idx < end
+        chunk = normalize(action_stats, table.actions[np.minimum(chunk_idx, end - 1)])
+        hist_idx = np.arange(t - cfg.history, t)
+        hist_valid = hist_idx >= start
+        hist_rows = np.maximum(hist_idx, start)
+        hist_actions = normalize(action_stats, table.actions[hist_rows]) * hist_valid[:, None]
+        hist_state = normalize(state_stats, table.state[hist_rows]) * hist_valid[:, None]
+        state = normalize(state_stats, table.state[t])
+        a_dim, s_dim = table.actions.shape[1], table.state.shape[1]
+        sample = {
+            "actions": _pad(chunk, cfg.d_max),
+            "action_mask": _mask(chunk_valid, a_dim, cfg.d_max),
+            "state": _pad(state, cfg.d_max),
+            "state_mask": _mask(np.array(True), s_dim, cfg.d_max),
+            "history_actions": _pad(hist_actions, cfg.d_max),
+            "history_state": _pad(hist_state, cfg.d_max),
+            "history_mask": _mask(hist_valid, a_dim, cfg.d_max),
+            "history_state_mask": _mask(hist_valid, s_dim, cfg.d_max),
+            "instruction": table.instructions[episode],
+            "embodiment": table.embodiment,
+            "embodiment_id": self.embodiments.index(table.embodiment),
+            "task_index": int(table.task_index[episode]),
+            "episode_index": episode,
+            "frame_index": t - start,
+        }
+        if cfg.images:
+            sample["images"] = self._images(table, t)
+        return sample
+
+    def _images(self, table: FrameTable, frame: int) -> dict[str, torch.Tensor]:
+        if table.image_fn is None:
+            raise ConfigError(f"dataset {table.key!r} has no images; use images=False")
+        out = {}
+        for cam in self.config.cameras or table.cameras:
+            img = table.image_fn(frame, cam)
+            size = self.config.image_size
+            if size is not None and img.shape[:2] != (size, size):
+                img = np.asarray(Image.fromarray(img).resize((size, size), Image.BILINEAR))
+            out[cam] = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
+        return out
+
+
+def _pad(x: np.ndarray, width: int) -> torch.Tensor:
+    out = np.zeros(x.shape[:-1] + (width,), dtype=np.float32)
+    out[..., : x.shape[-1]] = x
+    return torch.from_numpy(out)
+
+
+def _mask(step_valid: np.ndarray, dim: int, width: int) -> torch.Tensor:
+    out = np.zeros(np.shape(step_valid) + (width,), dtype=bool)
+    out[..., :dim] = np.asarray(step_valid)[..., None]
+    return torch.from_numpy(out)
+
+
+def make_dataloader(
+    dataset: torch.utils.data.Dataset,
+    batch_size: int,
+    *,
+    seed: int = 0,
+    shuffle: bool = True,
+    num_workers: int = 0,
+    drop_last: bool = True,
+) -> torch.utils.data.DataLoader:
+    """A DataLoader whose order depends only on `seed` (any number of workers)."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.utils.data.DataLoader(
+        dataset,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        num_workers=num_workers,
+        drop_last=drop_last,
+        generator=generator,
+        persistent_workers=num_workers > 0,
+    )
