@@ -85,3 +85,22 @@ def test_dataloader_is_deterministic_with_workers(dataset):
     c = _order(make_dataloader(dataset, 2, seed=4, num_workers=0))
     assert a == b and a != c
     assert sorted(sum(a, [])) == sorted(sum(_order(make_dataloader(dataset, 8, shuffle=False)), []))
+
+
+def test_batched_gather_equals_single_samples_across_tables():
+    t1 = FrameTable.from_episodes([_ramp_episode(5, 0.0), _ramp_episode(3, 100.0)])
+    t2 = FrameTable.from_episodes([_ramp_episode(4, 50.0)], key="other")
+    ds = WindowDataset([t1, t2], WindowConfig(chunk=3, history=2, d_max=8))
+    indices = [9, 0, 7, 10, 3, 8]
+    batch = ds.__getitems__(indices)
+    for row, i in enumerate(indices):
+        single = ds[i]
+        for key, value in single.items():
+            if key == "images":
+                assert torch.equal(batch[key]["cam"][row], value["cam"])
+            elif isinstance(value, torch.Tensor):
+                assert torch.equal(batch[key][row], value), key
+            else:
+                assert batch[key][row] == value, key
+    assert batch["embodiment_id"].tolist() == [0] * 6  # one robot, two statistics keys
+    assert ds.normalizer.keys == ["other", "widowx_bridge"]

@@ -15,7 +15,7 @@ import numpy as np
 from motionprior.data.episode import Episode
 from motionprior.errors import DataError
 
-ImageFn = Callable[[int, str], np.ndarray]  # (global frame index, camera) -> [H, W, 3] uint8
+ImageFn = Callable[[np.ndarray, str], np.ndarray]  # (frame indices [B], camera) -> [B, H, W, 3]
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,8 +115,8 @@ class _InMemoryImages:
     def __init__(self, images: dict[str, np.ndarray]) -> None:
         self.images = images
 
-    def __call__(self, frame: int, camera: str) -> np.ndarray:
-        return self.images[camera][frame]
+    def __call__(self, frames: np.ndarray, camera: str) -> np.ndarray:
+        return self.images[camera][frames]
 
 
 class _ReaderImages:
@@ -125,5 +125,5 @@ class _ReaderImages:
     def __init__(self, reader) -> None:
         self.reader = reader
 
-    def __call__(self, frame: int, camera: str) -> np.ndarray:
-        return self.reader.frame_images(np.array([frame]), camera)[0]
+    def __call__(self, frames: np.ndarray, camera: str) -> np.ndarray:
+        return self.reader.frame_images(frames, camera)

@@ -107,52 +107,92 @@ class WindowDataset(torch.utils.data.Dataset):
         return k, int(index - self._offsets[k])
 
     def __getitem__(self, index: int) -> dict:
-        k, t = self.locate(index)
+        batch = self.__getitems__([index])
+        return {k: _first(v) for k, v in batch.items()}
+
+    def __getitems__(self, indices: Sequence[int]) -> dict:
+        """A whole collated batch, gathered with vectorized indexing (what DataLoader calls)."""
+        indices = np.asarray(indices, dtype=np.int64)
+        if indices.size and (indices.min() < 0 or indices.max() >= len(self)):
+            raise IndexError(f"index out of range for {len(self)} samples")
+        which = np.searchsorted(self._offsets, indices, side="right") - 1
+        parts, order = [], []
+        for k in np.unique(which):
+            sel = np.nonzero(which == k)[0]
+            parts.append(self._gather(int(k), indices[sel] - self._offsets[k]))
+            order.append(sel)
+        return _merge(parts, np.concatenate(order))
+
+    def _gather(self, k: int, t: np.ndarray) -> dict:
         table, cfg = self.tables[k], self.config
-        episode = int(self._episode_of[k][t])
-        start, end = int(table.starts[episode]), int(table.ends[episode])
+        episode = self._episode_of[k][t]
+        start, end = table.starts[episode][:, None], table.ends[episode][:, None]
         action_stats, state_stats = self._norm[k]
-        chunk_idx = np.arange(t, t + cfg.chunk)
+        chunk_idx = t[:, None] + np.arange(cfg.chunk)
         chunk_valid = chunk_idx < end
         chunk = normalize(action_stats, table.actions[np.minimum(chunk_idx, end - 1)])
-        hist_idx = np.arange(t - cfg.history, t)
+        hist_idx = t[:, None] + np.arange(-cfg.history, 0)
         hist_valid = hist_idx >= start
         hist_rows = np.maximum(hist_idx, start)
-        hist_actions = normalize(action_stats, table.actions[hist_rows]) * hist_valid[:, None]
-        hist_state = normalize(state_stats, table.state[hist_rows]) * hist_valid[:, None]
-        state = normalize(state_stats, table.state[t])
+        hist_actions = normalize(action_stats, table.actions[hist_rows]) * hist_valid[..., None]
+        hist_state = normalize(state_stats, table.state[hist_rows]) * hist_valid[..., None]
         a_dim, s_dim = table.actions.shape[1], table.state.shape[1]
-        sample = {
+        batch = {
             "actions": _pad(chunk, cfg.d_max),
             "action_mask": _mask(chunk_valid, a_dim, cfg.d_max),
-            "state": _pad(state, cfg.d_max),
-            "state_mask": _mask(np.array(True), s_dim, cfg.d_max),
+            "state": _pad(normalize(state_stats, table.state[t]), cfg.d_max),
+            "state_mask": _mask(np.ones(len(t), bool), s_dim, cfg.d_max),
             "history_actions": _pad(hist_actions, cfg.d_max),
             "history_state": _pad(hist_state, cfg.d_max),
             "history_mask": _mask(hist_valid, a_dim, cfg.d_max),
             "history_state_mask": _mask(hist_valid, s_dim, cfg.d_max),
-            "instruction": table.instructions[episode],
-            "embodiment": table.embodiment,
-            "embodiment_id": self.embodiments.index(table.embodiment),
-            "task_index": int(table.task_index[episode]),
-            "episode_index": episode,
-            "frame_index": t - start,
+            "instruction": [table.instructions[e] for e in episode],
+            "embodiment": [table.embodiment] * len(t),
+            "embodiment_id": torch.full((len(t),), self.embodiments.index(table.embodiment)),
+            "task_index": torch.from_numpy(table.task_index[episode]),
+            "episode_index": torch.from_numpy(episode),
+            "frame_index": torch.from_numpy(t - start[:, 0]),
         }
         if cfg.images:
-            sample["images"] = self._images(table, t)
-        return sample
+            batch["images"] = self._images(table, t)
+        return batch
 
-    def _images(self, table: FrameTable, frame: int) -> dict[str, torch.Tensor]:
+    def _images(self, table: FrameTable, frames: np.ndarray) -> dict[str, torch.Tensor]:
         if table.image_fn is None:
             raise ConfigError(f"dataset {table.key!r} has no images; use images=False")
         out = {}
+        size = self.config.image_size
         for cam in self.config.cameras or table.cameras:
-            img = table.image_fn(frame, cam)
-            size = self.config.image_size
-            if size is not None and img.shape[:2] != (size, size):
-                img = np.asarray(Image.fromarray(img).resize((size, size), Image.BILINEAR))
-            out[cam] = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
+            imgs = table.image_fn(frames, cam)  # [B, H, W, 3] uint8
+            if size is not None and imgs.shape[1:3] != (size, size):
+                imgs = np.stack([np.asarray(Image.fromarray(i).resize((size, size),
+                                                                      Image.BILINEAR))
+                                 for i in imgs])
+            out[cam] = torch.from_numpy(imgs).permute(0, 3, 1, 2).contiguous()
         return out
+
+
+def _first(value):
+    if isinstance(value, dict):
+        return {k: v[0] for k, v in value.items()}
+    return value[0]
+
+
+def _merge(parts: list[dict], order: np.ndarray) -> dict:
+    """Concatenate per-table batches and restore the requested sample order."""
+    if len(parts) == 1:
+        return parts[0]
+    inverse = torch.from_numpy(np.argsort(order))
+    out = {}
+    for key, first in parts[0].items():
+        if isinstance(first, dict):
+            out[key] = {c: torch.cat([p[key][c] for p in parts])[inverse] for c in first}
+        elif isinstance(first, list):
+            flat = [x for p in parts for x in p[key]]
+            out[key] = [flat[i] for i in inverse.tolist()]
+        else:
+            out[key] = torch.cat([p[key] for p in parts])[inverse]
+    return out
 
 
 def _pad(x: np.ndarray, width: int) -> torch.Tensor:
@@ -178,6 +218,8 @@ def make_dataloader(
 ) -> torch.utils.data.DataLoader:
     """A DataLoader whose order depends only on `seed` (any number of workers)."""
     generator = torch.Generator().manual_seed(seed)
+    # WindowDataset.__getitems__ returns collated batches; other datasets use default_collate.
+    collate = _keep_batch if hasattr(dataset, "__getitems__") else None
     return torch.utils.data.DataLoader(
         dataset,
         batch_size=batch_size,
@@ -186,4 +228,9 @@ def make_dataloader(
         drop_last=drop_last,
         generator=generator,
         persistent_workers=num_workers > 0,
+        collate_fn=collate,
     )
+
+
+def _keep_batch(batch):
+    return batch

@@ -1,0 +1,81 @@
+"""DataLoader throughput of training windows (samples/s), 128x128 images, chunk 16, history 8.
+
+    python benchmarks/bench_dataloader.py --source memory --workers 2
+    python benchmarks/bench_dataloader.py --source lerobot --workers 2
+
+`memory` builds frames in RAM; `lerobot` writes the same episodes as a LeRobot v3 dataset in a
+temporary folder and reads images back through the dataset reader (PNG decoding included).
+Prints the median over --repeats timed passes of --batches batches each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+from motionprior.data import Episode
+from motionprior.data.frames import FrameTable
+from motionprior.data.windows import WindowConfig, WindowDataset, make_dataloader
+
+
+def synthetic_episodes(n: int, length: int, size: int) -> list[Episode]:
+    rng = np.random.default_rng(0)
+    eps = []
+    for i in range(n):
+        # smooth-ish images (like renders) so PNG sizes are realistic, not random noise
+        base = rng.integers(0, 255, (1, size // 8, size // 8, 3), dtype=np.uint8)
+        img = np.repeat(np.repeat(base, 8, 1), 8, 2).repeat(length, 0)
+        eps.append(Episode(
+            actions=rng.normal(size=(length, 7)).astype(np.float32),
+            state=rng.normal(size=(length, 7)).astype(np.float32),
+            instruction=f"task {i % 5}", embodiment="widowx_bridge", fps=5.0,
+            images={"front": img, "wrist": img[:, ::-1].copy()}))
+    return eps
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--source", choices=["memory", "lerobot"], default="memory")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--batches", type=int, default=60)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--episodes", type=int, default=20)
+    p.add_argument("--length", type=int, default=100)
+    args = p.parse_args()
+    torch.set_num_threads(1)
+    episodes = synthetic_episodes(args.episodes, args.length, 128)
+    if args.source == "memory":
+        table = FrameTable.from_episodes(episodes)
+    else:
+        from motionprior.data.lerobot import open_dataset, write_dataset
+
+        root = tempfile.mkdtemp() + "/ds"
+        write_dataset(root, episodes, progress=False)
+        table = FrameTable.from_reader(open_dataset(root))
+    ds = WindowDataset([table], WindowConfig(chunk=16, history=8, d_max=32))
+    loader = make_dataloader(ds, args.batch, seed=0, num_workers=args.workers)
+    rates = []
+    it = iter(loader)
+    next(it)  # warm up workers
+    for _ in range(args.repeats):
+        t0, n = time.perf_counter(), 0
+        for _ in range(args.batches):
+            try:
+                batch = next(it)
+            except StopIteration:
+                it = iter(loader)
+                batch = next(it)
+            n += batch["actions"].shape[0]
+        rates.append(n / (time.perf_counter() - t0))
+    print(f"source={args.source} workers={args.workers} batch={args.batch} "
+          f"samples/s median={statistics.median(rates):.0f} runs={[round(r) for r in rates]}")
+
+
+if __name__ == "__main__":
+    main()
