@@ -4,7 +4,9 @@
     python benchmarks/bench_dataloader.py --source lerobot --workers 2
 
 `memory` builds frames in RAM; `lerobot` writes the same episodes as a LeRobot v3 dataset in a
-temporary folder and reads images back through the dataset reader (PNG decoding included).
+temporary folder and reads them back through the dataset reader: with the decoded-frame cache
+(default; decoding once, then memory-mapped reads) or with `--no-cache` (PNG decoding on every
+access).
 Prints the median over --repeats timed passes of --batches batches each.
 """
 
@@ -47,6 +49,7 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--episodes", type=int, default=20)
     p.add_argument("--length", type=int, default=100)
+    p.add_argument("--no-cache", action="store_true", help="decode PNGs on every access")
     args = p.parse_args()
     torch.set_num_threads(1)
     episodes = synthetic_episodes(args.episodes, args.length, 128)
@@ -55,9 +58,10 @@ def main() -> None:
     else:
         from motionprior.data.lerobot import open_dataset, write_dataset
 
-        root = tempfile.mkdtemp() + "/ds"
-        write_dataset(root, episodes, progress=False)
-        table = FrameTable.from_reader(open_dataset(root))
+        tmp = tempfile.mkdtemp()
+        write_dataset(tmp + "/ds", episodes, progress=False)
+        table = FrameTable.from_reader(open_dataset(tmp + "/ds"), cache_images=not args.no_cache,
+                                       cache_dir=tmp + "/cache")
     ds = WindowDataset([table], WindowConfig(chunk=16, history=8, d_max=32))
     loader = make_dataloader(ds, args.batch, seed=0, num_workers=args.workers)
     rates = []
@@ -73,7 +77,8 @@ def main() -> None:
                 batch = next(it)
             n += batch["actions"].shape[0]
         rates.append(n / (time.perf_counter() - t0))
-    print(f"source={args.source} workers={args.workers} batch={args.batch} "
+    print(f"source={args.source} cache={not args.no_cache} workers={args.workers} "
+          f"batch={args.batch} "
           f"samples/s median={statistics.median(rates):.0f} runs={[round(r) for r in rates]}")
 
 

@@ -49,7 +49,8 @@ def test_bad_episode_is_rejected_with_a_clear_message(over, message):
 
 
 def test_unknown_embodiment_lists_known_ones():
-    with pytest.raises(UnknownNameError, match="unknown embodiment 'hal9000'; known: .*widowx_bridge"):
+    message = "unknown embodiment 'hal9000'; known: .*widowx_bridge"
+    with pytest.raises(UnknownNameError, match=message):
         Episode(**_kwargs(embodiment="hal9000"))
 
 

@@ -90,10 +90,19 @@ class FrameTable:
         )
 
     @classmethod
-    def from_reader(cls, reader, key: str | None = None) -> FrameTable:
-        """Build from a LeRobot v3 `DatasetReader` (motionprior.data.lerobot.open_dataset)."""
+    def from_reader(cls, reader, key: str | None = None, *, images: bool = True,
+                    cache_images: bool = True, cache_dir: str | None = None) -> FrameTable:
+        """Build from a LeRobot v3 `DatasetReader` (motionprior.data.lerobot.open_dataset).
+
+        `images=False` skips cameras entirely (action-only training never touches them).
+        With `cache_images`, every camera is decoded once into a memory-mapped cache
+        (`motionprior.data.frame_cache`); otherwise frames are decoded on every access.
+        """
+        from motionprior.data.frame_cache import CachedFrames
+
         starts, ends = reader.episode_bounds()
         instructions = tuple(reader.episode_instructions())
+        cameras = tuple(reader.cameras) if images else ()
         tasks = list(reader.tasks)
         return cls(
             key=key or reader.embodiment,
@@ -104,8 +113,9 @@ class FrameTable:
             ends=np.asarray(ends, dtype=np.int64),
             instructions=instructions,
             task_index=np.array([tasks.index(i) if i in tasks else -1 for i in instructions]),
-            cameras=tuple(reader.cameras),
-            image_fn=_ReaderImages(reader),
+            cameras=cameras,
+            image_fn=(CachedFrames(reader, list(cameras), cache_dir) if cache_images
+                      else _ReaderImages(reader)) if cameras else None,
         )
 
 

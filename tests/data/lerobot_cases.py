@@ -1,0 +1,73 @@
+"""Small episodes for the LeRobot v3 tests (imported by tests/data/test_lerobot_*.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from motionprior.data import Episode
+
+SO101 = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "so101_lerobot_v3_sample"
+
+
+def so101_path() -> Path:
+    """The real SO-101 sample; skip (fail in CI) when the shared data folder is absent."""
+    if not SO101.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"shared data sample {SO101} is missing in CI")
+        pytest.skip(f"real data sample not found at {SO101}")
+    return SO101
+
+
+def make_episode(length: int, seed: int, *, instruction: str = "pick up the cube",
+                 success: bool = True, motion: bool = False, size: int = 12,
+                 cameras: tuple[str, ...] = ("front", "wrist")) -> Episode:
+    """A widowx_bridge episode with random actions/state/frames (full float32 mantissas)."""
+    rng = np.random.default_rng(seed)
+    labels = None
+    if motion:
+        words = ["stop", "move forward", "move left up, close gripper", "open gripper"]
+        labels = tuple(words[i % len(words)] for i in range(length))
+    return Episode(
+        actions=rng.normal(size=(length, 7)).astype(np.float32),
+        state=(rng.normal(size=(length, 7)) * 100).astype(np.float32),
+        instruction=instruction,
+        embodiment="widowx_bridge",
+        fps=5.0,
+        images={c: rng.integers(0, 256, (length, size, size, 3), dtype=np.uint8) for c in cameras},
+        success=success,
+        motion=labels,
+    )
+
+
+def three_episodes() -> list[Episode]:
+    """Two tasks, mixed success, motion labels on two of three episodes, two cameras."""
+    return [
+        make_episode(9, 1, instruction="pick up the cube", success=True, motion=True),
+        make_episode(6, 2, instruction="open the drawer", success=False, motion=False),
+        make_episode(11, 3, instruction="pick up the cube", success=True, motion=True),
+    ]
+
+
+def assert_same_episode(got: Episode, want: Episode) -> None:
+    """Bit-exact equality of everything an Episode carries."""
+    assert got.actions.dtype == np.float32 and got.state.dtype == np.float32
+    assert np.array_equal(got.actions, want.actions)
+    assert np.array_equal(got.state, want.state)
+    assert sorted(got.images) == sorted(want.images)
+    for cam, frames in want.images.items():
+        assert got.images[cam].dtype == np.uint8
+        assert np.array_equal(got.images[cam], frames), cam
+    assert got.instruction == want.instruction
+    assert got.success == want.success
+    assert got.motion == want.motion
+    assert got.embodiment == want.embodiment and got.fps == want.fps
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every file under `root` (relative path -> bytes)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
