@@ -1,0 +1,220 @@
+"""Accuracy of the adaptive motion labeler vs the fixed-threshold baseline on annotated data.
+
+Data: synthetic datasets with known segments (`motionprior.motion.synthetic`), each split into a
+tuning split (episode seeds 0..E-1) and a held-out split (seeds 10000..). Protocol:
+
+- adaptive: the defaults of `LabelerParams` were chosen with `--tune` on the tuning split of the
+  TUNE datasets only (random profiles 0..15); here they are scored, unchanged, on the held-out
+  split of the TEST datasets (8 embodiment-like profiles + random profiles 200..215). `fit` (no
+  labels, only trajectories) is run on the split being labeled, as in real use.
+- baseline: its threshold is tuned per test dataset on that dataset's tuning split (best of a
+  log grid of 81 values from 1e-5 to 1e3), then scored on the held-out split; also reported
+  with positions converted to meters before tuning (the baseline told the unit, which the
+  adaptive labeler never is), and at its default 0.03.
+
+Usage:
+    python benchmarks/bench_labeler_accuracy.py                  # the report table
+    python benchmarks/bench_labeler_accuracy.py --tune           # coordinate search (tune split)
+    python benchmarks/bench_labeler_accuracy.py --write-annotations FILE.jsonl.gz
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+from motionprior.motion import FixedThresholdLabeler, MotionLabeler
+from motionprior.motion.annotations import save_annotations
+from motionprior.motion.evaluate import format_score, score_codes
+from motionprior.motion.synthetic import (
+    NAMED_PROFILES,
+    UNIT_FACTOR,
+    Profile,
+    make_dataset,
+    random_profile,
+)
+from motionprior.motion.trajectory import Batch, Trajectory
+from motionprior.motion.vocabulary import labels_to_codes
+
+TUNE_PROFILES = [random_profile(s) for s in range(16)]
+TEST_PROFILES = list(NAMED_PROFILES) + [random_profile(s) for s in range(200, 216)]
+HELD_OUT_SEED = 10_000
+THRESHOLDS = np.exp(np.linspace(np.log(1e-5), np.log(1e3), 81))
+
+
+def _data(pr: Profile, episodes: int, seed: int):
+    items = make_dataset(pr, episodes, seed)
+    return [it.trajectory for it in items], [it.labels for it in items]
+
+
+def load(profiles, episodes: int, seed: int, workers: int):
+    with ProcessPoolExecutor(workers) as ex:
+        return list(ex.map(_data, profiles, [episodes] * len(profiles), [seed] * len(profiles)))
+
+
+def adaptive_codes(trajs, **params) -> np.ndarray:
+    lab = MotionLabeler(**params).fit(trajs)
+    return lab.codes(Batch.of(trajs))
+
+
+def baseline_codes(trajs, threshold: float) -> np.ndarray:
+    return FixedThresholdLabeler(threshold).codes(Batch.of(trajs))
+
+
+def truth_codes(labels) -> np.ndarray:
+    return labels_to_codes([x for ep in labels for x in ep])
+
+
+def tune_baseline(trajs, labels) -> float:
+    true = truth_codes(labels)
+    accs = [np.mean(baseline_codes(trajs, thr) == true) for thr in THRESHOLDS]
+    return float(THRESHOLDS[int(np.argmax(accs))])
+
+
+def tune(args) -> None:
+    data = load(TUNE_PROFILES, args.episodes, 0, args.workers)
+    truths = [truth_codes(lab) for _, lab in data]
+
+    def mean_acc(params) -> float:
+        return float(np.mean([np.mean(adaptive_codes(tr, **params) == t)
+                              for (tr, _), t in zip(data, truths, strict=True)]))
+
+    grid = {
+        "base_translation": [0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.1, 0.12],
+        "base_tilt": [0.1, 0.15, 0.2, 0.3, 0.4, 0.5],
+        "base_rotate": [0.05, 0.1, 0.15, 0.2, 0.3, 0.4],
+        "base_gripper": [0.02, 0.05, 0.1, 0.2],
+        "beta": [0.0, 0.02, 0.05, 0.08],
+        "dominance": [0.25, 0.3, 0.35, 0.4, 0.45, 0.5],
+        "dominance_window": [0.2, 0.3, 0.4, 0.6, 0.8, 1.0],
+        "min_duration": [0.15, 0.2, 0.3, 0.4, 0.5],
+        "gripper_min_duration": [0.05, 0.1, 0.15, 0.2, 0.3],
+        "mid_step_fraction": [0.1, 0.25, 0.5, 1.0],
+        "slow_step_fraction": [0.25, 0.5, 0.75],
+        "rotation_scale_floor": [0.1, 0.25, 0.5, 1.0],
+        "gripper_scale_floor": [0.25, 0.5, 1.0, 2.0],
+        "scale_quantile": [0.8, 0.9, 0.95],
+        "fast": [0.1, 0.2, 0.3],
+        "mid": [0.3, 0.4, 0.6],
+        "slow": [0.6, 0.8, 1.2],
+        "unit": [0.05, 0.1, 0.15],
+        "tau": [0.2, 0.4, 0.8],
+    }
+    if args.only:
+        grid = {k: v for k, v in grid.items() if k in args.only.split(",")}
+    best: dict[str, float] = json.loads(args.start) if args.start else {}
+    best_acc = mean_acc(best)
+    print(f"start {best_acc:.4f}", flush=True)
+    for _ in range(args.rounds):
+        for name, values in grid.items():
+            for v in values:
+                acc = mean_acc({**best, name: v})
+                if acc > best_acc + 1e-4:
+                    best, best_acc = {**best, name: v}, acc
+            print(f"{name:22s} -> {best.get(name, 'default')}  acc {best_acc:.4f}", flush=True)
+    print("best", best, f"{best_acc:.4f}")
+
+
+def boundary_distance(labels: list[list[str]], fps: float) -> np.ndarray:
+    """Per step, seconds from the middle of its motion to the nearest change of the true label
+    within its episode (inf for an episode with one label)."""
+    out = []
+    for ep in labels:
+        t = labels_to_codes(ep)
+        change = np.flatnonzero(np.diff(t) != 0) + 0.5  # between steps i and i + 1
+        if change.size == 0:
+            out.append(np.full(t.size, np.inf))
+            continue
+        pos = np.arange(t.size)
+        out.append(np.abs(pos[:, None] - change[None, :]).min(axis=1) / fps)
+    return np.concatenate(out)
+
+
+def in_meters(trajs, pr: Profile):
+    """The same trajectories with positions converted to meters (information the adaptive
+    labeler does not get: it must work in any unit)."""
+    k = 1.0 / UNIT_FACTOR[pr.unit]
+    return [Trajectory(t.position * k, t.fps, t.rotation, t.gripper) for t in trajs]
+
+
+def report(args) -> None:
+    t0 = time.time()
+    tune_split = load(TEST_PROFILES, args.episodes, 0, args.workers)
+    held_out = load(TEST_PROFILES, args.episodes, HELD_OUT_SEED, args.workers)
+    rows, pooled = [], {k: [] for k in ("truth", "adaptive", "baseline", "baseline_m", "dist")}
+    for pr, (ttr, tlab), (htr, hlab) in zip(TEST_PROFILES, tune_split, held_out, strict=True):
+        true = truth_codes(hlab)
+        thr = tune_baseline(ttr, tlab)
+        thr_m = tune_baseline(in_meters(ttr, pr), tlab)
+        codes = {
+            "adaptive": adaptive_codes(htr),
+            "baseline": baseline_codes(htr, thr),
+            "baseline_m": baseline_codes(in_meters(htr, pr), thr_m),
+            "baseline_default": baseline_codes(htr, 0.03),
+        }
+        for k in ("adaptive", "baseline", "baseline_m"):
+            pooled[k].append(codes[k])
+        pooled["truth"].append(true)
+        pooled["dist"].append(boundary_distance(hlab, pr.fps))
+        acc = {k: float(np.mean(c == true)) for k, c in codes.items()}
+        rows.append((pr, len(true), acc, thr, thr_m))
+    print("| dataset | fps | unit | rotation | gripper | held-out steps | adaptive (defaults) "
+          "| baseline, thr tuned | baseline on meters, thr tuned | baseline 0.03 |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for pr, n, acc, thr, thr_m in rows:
+        print(f"| {pr.name} | {pr.fps:g} | {pr.unit} | {pr.rotation} | "
+              f"{'yes' if pr.gripper else 'no'} | {n} | {acc['adaptive']:.1%} "
+              f"| {acc['baseline']:.1%} (thr {thr:.3g}) | {acc['baseline_m']:.1%} "
+              f"(thr {thr_m:.3g} m) | {acc['baseline_default']:.1%} |")
+    keys = ("adaptive", "baseline", "baseline_m", "baseline_default")
+    acc = np.array([[r[2][k] for k in keys] for r in rows])
+    mean, low = acc.mean(axis=0), acc.min(axis=0)
+    print(f"| **mean of {len(rows)} datasets** | | | | | | **{mean[0]:.1%}** | **{mean[1]:.1%}** "
+          f"| **{mean[2]:.1%}** | {mean[3]:.1%} |")
+    print(f"| worst dataset | | | | | | {low[0]:.1%} | {low[1]:.1%} | {low[2]:.1%} "
+          f"| {low[3]:.1%} |")
+    print(f"\ndatasets where adaptive >= 90%: {int(np.sum(acc[:, 0] >= 0.9))}/{len(rows)}; "
+          f"adaptive minus tuned baseline per dataset: min {np.min(acc[:, 0] - acc[:, 1]):+.1%},"
+          f" mean {np.mean(acc[:, 0] - acc[:, 1]):+.1%}; minus the meters baseline: min "
+          f"{np.min(acc[:, 0] - acc[:, 2]):+.1%}, mean {np.mean(acc[:, 0] - acc[:, 2]):+.1%}")
+    true = np.concatenate(pooled["truth"])
+    wrong = np.concatenate(pooled["adaptive"]) != true
+    dist = np.concatenate(pooled["dist"])[wrong]
+    print(f"adaptive wrong steps within 0.2 s of a true label change: {np.mean(dist <= 0.2):.1%}, "
+          f"within 0.4 s: {np.mean(dist <= 0.4):.1%}")
+    for k, title in (("adaptive", "adaptive (defaults)"), ("baseline", "baseline, tuned thr"),
+                     ("baseline_m", "baseline on meters, tuned thr")):
+        print()
+        print(format_score(score_codes(np.concatenate(pooled[k]), true),
+                           title=f"{title}, pooled over {true.size} held-out steps:"))
+    print(f"\n({time.time() - t0:.0f} s)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--tune", action="store_true", help="coordinate search on the tuning data")
+    ap.add_argument("--only", default="", help="comma-separated parameters to tune")
+    ap.add_argument("--start", default="", help="JSON dict of parameters to start from")
+    ap.add_argument("--rounds", type=int, default=1, help="coordinate-search rounds")
+    ap.add_argument("--episodes", type=int, default=20, help="episodes per split and dataset")
+    ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--write-annotations", default="", help="write the held-out test data here")
+    args = ap.parse_args()
+    if args.write_annotations:
+        items = [it for pr in TEST_PROFILES
+                 for it in make_dataset(pr, args.episodes, HELD_OUT_SEED)]
+        save_annotations(args.write_annotations, items)
+        print(f"wrote {len(items)} annotated episodes to {args.write_annotations}")
+    elif args.tune:
+        tune(args)
+    else:
+        report(args)
+
+
+if __name__ == "__main__":
+    main()
