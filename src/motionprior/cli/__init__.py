@@ -18,6 +18,9 @@ from motionprior.errors import MotionpriorError
 VERB_MODULES = (
     "motionprior.cli.info",
     "motionprior.cli.convert",
+    "motionprior.cli.label",
+    "motionprior.cli.collect",
+    "motionprior.cli.evaluate",
 )
 
 
@@ -41,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     except MotionpriorError as e:
         print(f"motionprior {args.verb}: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and closed early
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         msg = "interrupted; nothing half-written was kept"
         print(f"motionprior {args.verb}: {msg}", file=sys.stderr)

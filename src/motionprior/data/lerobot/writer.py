@@ -46,8 +46,8 @@ def write_dataset(
     exists = root.exists() and (not root.is_dir() or any(root.iterdir()))
     if exists and not append:
         raise DataError(
-            f"{root}: already exists and is not empty; pass append=True to add episodes "
-            "or choose a new directory"
+            f"{root}: already exists and is not empty; pass append=True (--append on the "
+            "command line) to add episodes or choose a new directory"
         )
     existing = ExistingDataset.load(root) if exists else None
     bar = tqdm(episodes, desc=f"writing {root.name}", unit="episode", disable=not progress)
