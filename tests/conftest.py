@@ -12,7 +12,18 @@ os.environ.setdefault("MUJOCO_GL", "egl")
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def _find_shared_data() -> Path:
+    """$MOTIONPRIOR_SHARED_DATA, else ../shared/data beside the checkout, else /work/shared/data."""
+    candidates = [ROOT.parent / "shared" / "data", Path("/work/shared/data")]
+    if os.environ.get("MOTIONPRIOR_SHARED_DATA"):
+        candidates.insert(0, Path(os.environ["MOTIONPRIOR_SHARED_DATA"]))
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+SHARED_DATA = _find_shared_data()
+os.environ["MOTIONPRIOR_SHARED_DATA"] = str(SHARED_DATA)  # seen by helper modules of tests
 
 
 @pytest.fixture

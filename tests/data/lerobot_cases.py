@@ -10,7 +10,9 @@ import pytest
 
 from motionprior.data import Episode
 
-SO101 = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "so101_lerobot_v3_sample"
+# tests/conftest.py resolves the shared data folder and exports it in this variable.
+_SHARED = Path(os.environ.get("MOTIONPRIOR_SHARED_DATA", "/work/shared/data"))
+SO101 = _SHARED / "so101_lerobot_v3_sample"
 
 
 def so101_path() -> Path:

@@ -78,7 +78,7 @@ def test_not_a_tfrecord_and_not_an_example(tmp_path):
         list(read_records(bad))
     garbage = tmp_path / "g.tfrecord"
     write_records(garbage, [b"\xff\xff\xff\xff"])
-    with pytest.raises(DataError, match="g.tfrecord: record 0: not a tf.train.Example"):
+    with pytest.raises(DataError, match="g.tfrecord: record 0 at byte 0: not a tf.train.Example"):
         list(read_rlds(garbage))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from motionprior.errors import ConfigError
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -14,8 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "is needed; record checksums are verified. The output is written atomically: an error "
         "or Ctrl-C leaves no partial dataset.",
     )
-    p.add_argument("source", help="RLDS folder (with dataset_info.json) or a .tfrecord file")
-    p.add_argument("out", help="output folder of the LeRobot v3 dataset")
+    p.add_argument("source", metavar="SRC",
+                   help="RLDS folder (with dataset_info.json) or a .tfrecord file")
+    p.add_argument("out", metavar="OUT", help="output folder of the LeRobot v3 dataset")
     p.add_argument("--format", choices=["rlds"], default="rlds",
                    help="input format (default: rlds)")
     p.add_argument("--dataset", default="bridge",
@@ -23,10 +26,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "and fps (default: bridge; an unknown name lists the known ones)")
     p.add_argument("--split", default="train", help="split to convert (default: train)")
     p.add_argument("--limit", type=int, default=None, help="convert only the first N episodes")
-    p.add_argument("--append", action="store_true",
-                   help="add the episodes to an existing dataset at OUT instead of refusing")
+    p.add_argument("--cameras", default=None,
+                   help="comma-separated cameras to keep, by RLDS key or camera name "
+                   "(e.g. image_0,image_3; default: the dataset entry's cameras)")
     p.add_argument("--no-images", action="store_true",
                    help="leave camera images out (actions, state and instructions only)")
+    p.add_argument("--video", action="store_true",
+                   help="store cameras as mp4 video features instead of PNG images "
+                   "(if the LeRobot writer supports it)")
+    p.add_argument("--append", action="store_true",
+                   help="add the episodes to an existing dataset at OUT instead of refusing")
+    p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
     p.set_defaults(func=run)
 
 
@@ -34,8 +44,16 @@ def run(args: argparse.Namespace) -> int:
     from motionprior.data.convert import rlds_to_lerobot
     from motionprior.data.lerobot import open_dataset
 
+    if args.limit is not None and args.limit < 1:
+        raise ConfigError(f"--limit must be at least 1, got {args.limit}")
+    cameras = None
+    if args.cameras is not None:
+        cameras = [c.strip() for c in args.cameras.split(",") if c.strip()]
+        if not cameras:
+            raise ConfigError("--cameras is empty; use --no-images to leave cameras out")
     out = rlds_to_lerobot(args.source, args.out, dataset=args.dataset, split=args.split,
-                          limit=args.limit, append=args.append, images=not args.no_images)
+                          limit=args.limit, append=args.append, images=not args.no_images,
+                          cameras=cameras, video=args.video, progress=not args.no_progress)
     reader = open_dataset(out)
     print(f"wrote {out}: {reader.num_episodes} episodes, {reader.num_frames} steps, "
           f"embodiment {reader.embodiment}, cameras {', '.join(reader.cameras) or '(none)'}")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from motionprior.errors import DataError, UnknownNameError
+from motionprior.errors import DataError
 
 _DEFAULT_TEMPLATE = "{DATASET}-{SPLIT}.{FILEFORMAT}-{SHARD_X_OF_Y}"
 Source = str | os.PathLike | Sequence[str | os.PathLike]
@@ -43,15 +43,15 @@ def resolve_shards(source: Source, split: str = "train") -> Shards:
     if path.is_file():
         return Shards((path,))
     if not path.is_dir():
-        raise DataError(f"{path}: no such file or directory")
+        raise DataError(f"{path}: no such file or folder")
     info_path = path / "dataset_info.json"
     if info_path.is_file():
         return _from_info(path, info_path, split)
     files = tuple(sorted(path.glob(f"*-{split}.tfrecord*")))
     if not files:
         raise DataError(
-            f"{path}: no dataset_info.json and no '*-{split}.tfrecord*' files; pass a TFDS "
-            "dataset directory or the .tfrecord files themselves"
+            f"{path}: no tfrecord shards for split {split!r} (*-{split}.tfrecord*) and no "
+            "dataset_info.json; pass a TFDS dataset folder or the .tfrecord files themselves"
         )
     return Shards(files)
 
@@ -64,7 +64,7 @@ def _from_info(root: Path, info_path: Path, split: str) -> Shards:
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise DataError(f"{info_path}: not a readable TFDS dataset_info.json ({e!r})") from None
     if split not in splits:
-        raise UnknownNameError(f"split of {info_path}", split, list(splits))
+        raise DataError(f"{root}: no split {split!r}; the dataset has {', '.join(splits)}")
     entry = splits[split]
     try:
         lengths = tuple(int(n) for n in entry.get("shardLengths", []))
@@ -94,3 +94,8 @@ def _from_info(root: Path, info_path: Path, split: str) -> Shards:
             )
         files.append(f)
     return Shards(tuple(files), lengths, name, info_path)
+
+
+def shard_files(source: Source, split: str = "train") -> list[Path]:
+    """The tfrecord shards of `split`, in order (see `resolve_shards`)."""
+    return list(resolve_shards(source, split).files)

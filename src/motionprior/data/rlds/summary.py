@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from motionprior.data.embodiments import get_embodiment
-from motionprior.data.rlds.reader import _instruction, decode_frames, iter_parsed
+from motionprior.data.rlds.reader import decode_frames, instruction_text, iter_parsed
 from motionprior.data.rlds.shards import Source, resolve_shards
 from motionprior.data.rlds.standardize import get_standardization
 
@@ -60,7 +60,7 @@ def summarize_rlds(
         action = feats.get(entry.action_key)
         n = action.size // action_dim if isinstance(action, np.ndarray) else 0
         if isinstance(texts, list):
-            instructions[_instruction(texts, entry.instruction_key, rec.where)] += 1
+            instructions[instruction_text(texts, rec.where)] += 1
         episodes, steps = episodes + 1, steps + n
         if not images:
             continue
