@@ -16,9 +16,12 @@ from motionprior.errors import MotionpriorError
 
 # One line per verb module; the order is the order of `motionprior --help`.
 VERB_MODULES = (
+    "motionprior.cli.demo",
     "motionprior.cli.info",
     "motionprior.cli.convert",
     "motionprior.cli.label",
+    "motionprior.cli.pretrain_prior",
+    "motionprior.cli.eval_prior",
     "motionprior.cli.collect",
     "motionprior.cli.evaluate",
 )

@@ -1,0 +1,25 @@
+"""Policies: the stateful wrapper around a model that a simulator or robot queries each step.
+
+`motionprior.policy.protocol` defines the small `Policy` protocol every policy follows and the
+registry that turns a `--policy` argument (a built-in name or a checkpoint path) into policies.
+"""
+
+from motionprior.policy.protocol import (
+    Policy,
+    PolicyContext,
+    PolicyFactory,
+    known_policies,
+    register_checkpoint_loader,
+    register_policy,
+    resolve_policy,
+)
+
+__all__ = [
+    "Policy",
+    "PolicyContext",
+    "PolicyFactory",
+    "known_policies",
+    "register_checkpoint_loader",
+    "register_policy",
+    "resolve_policy",
+]

@@ -1,0 +1,106 @@
+"""The `Policy` protocol and the registry that resolves `--policy NAME_OR_CHECKPOINT`.
+
+A policy is queried once per control step:
+
+    policy.reset()                      # start of an episode
+    action = policy.act(observation)    # -> np.ndarray [A], raw robot units
+
+`observation` is a mapping with these keys (the simulation suite fills all of them; a real
+robot fills what it has):
+
+- ``"images"``: ``{camera: uint8 [H, W, 3]}``, upright, the cameras of the dataset;
+- ``"state"``: ``float32 [S]``, the embodiment's state vector (canonical end-effector pose plus
+  gripper opening, the dataset's ``observation.state``);
+- ``"instruction"``: the language instruction of the episode;
+- ``"embodiment"``: the embodiment name (the key of the normalization statistics);
+- ``"step"``: the index of the control step in the episode;
+- ``"privileged"``: simulator ground truth (object poses). Only scripted experts may read it.
+
+The action is in the embodiment's raw units (what the dataset's ``action`` column holds), so
+the policy un-normalizes with its own statistics before returning.
+
+Policies are made per task-embodiment pair by a `PolicyFactory` (`PolicyContext -> Policy`).
+Named factories (the simulation suite registers ``expert``) are looked up first; any other
+argument must be a path that one of the registered checkpoint loaders recognises (the training
+code registers its loader). This module imports nothing from the simulators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from motionprior.errors import ConfigError, UnknownNameError
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """A closed-loop controller: `reset()` per episode, `act(observation) -> action [A]`."""
+
+    def reset(self) -> None: ...
+
+    def act(self, observation: Mapping[str, Any]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class PolicyContext:
+    """What a factory may know about the pair it makes a policy for.
+
+    `env` is the simulator adapter; only scripted experts use it (learned policies must work
+    from observations alone).
+    """
+
+    pair: str
+    embodiment: str
+    action_dim: int
+    fps: float
+    cameras: tuple[str, ...] = ()
+    instructions: tuple[str, ...] = ()
+    env: Any = field(default=None, compare=False, repr=False)
+
+
+PolicyFactory = Callable[[PolicyContext], Policy]
+CheckpointLoader = Callable[[Path], PolicyFactory | None]
+
+_NAMED: dict[str, PolicyFactory] = {}
+_LOADERS: list[CheckpointLoader] = []
+
+
+def register_policy(name: str, factory: PolicyFactory, *, overwrite: bool = False) -> None:
+    """Make `--policy name` resolve to `factory`."""
+    if name in _NAMED and _NAMED[name] is not factory and not overwrite:
+        raise ConfigError(f"policy {name!r} is already registered; pass overwrite=True")
+    _NAMED[name] = factory
+
+
+def register_checkpoint_loader(loader: CheckpointLoader) -> None:
+    """Add a loader: `loader(path)` returns a factory, or None if it does not know the path."""
+    if loader not in _LOADERS:
+        _LOADERS.append(loader)
+
+
+def known_policies() -> list[str]:
+    return sorted(_NAMED)
+
+
+def resolve_policy(name_or_path: str | Path) -> PolicyFactory:
+    """The factory of a registered name, else of a checkpoint path a loader recognises."""
+    key = str(name_or_path)
+    if key in _NAMED:
+        return _NAMED[key]
+    path = Path(key)
+    if path.exists():
+        for loader in _LOADERS:
+            factory = loader(path)
+            if factory is not None:
+                return factory
+        raise ConfigError(
+            f"{path}: no checkpoint loader recognises this path "
+            f"({len(_LOADERS)} loader(s) registered); pass a training checkpoint or one of "
+            f"the named policies: {', '.join(known_policies()) or '(none)'}"
+        )
+    raise UnknownNameError("policy", key, known_policies() + ["<path of a checkpoint>"])

@@ -1,0 +1,211 @@
+"""Stage 1 end to end: LeRobot datasets -> action windows -> trained prior -> evaluation.
+
+Only actions and states are read (`images=False`); no image is ever decoded. Each dataset's
+last `val_fraction` of episodes is held out for validation and evaluation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Subset
+from torch.utils.data._utils.collate import default_collate
+
+from motionprior import atomic
+from motionprior.data.stats import Normalizer
+from motionprior.errors import ConfigError, UnknownNameError
+from motionprior.prior.config import PriorRunConfig, with_embodiments
+from motionprior.prior.evaluate import evaluate_prior, metrics_json, plot_latents
+from motionprior.prior.model import MODEL_TYPE, ActionPrior
+from motionprior.train import checkpoint as ckpt_io
+from motionprior.train.config import config_from_dict, config_to_dict
+from motionprior.train.loop import TrainResult, seed_everything, train
+
+
+@dataclass
+class PriorData:
+    """Windows of one or more datasets with a train/validation split (by episode)."""
+
+    windows: Any  # motionprior.data.windows.WindowDataset
+    train_indices: np.ndarray
+    val_indices: np.ndarray
+    normalizer: Normalizer
+    embodiments: tuple[str, ...]
+    paths: tuple[str, ...]
+
+
+def collate(batch: Any) -> Any:
+    """Batches from `WindowDataset.__getitems__` arrive collated; anything else is collated."""
+    return batch if isinstance(batch, Mapping) else default_collate(batch)
+
+
+def load_windows(paths: Sequence[str | Path], cfg: PriorRunConfig,
+                 normalizer: Normalizer | None = None) -> PriorData:
+    """Open LeRobot datasets (actions and states only) and cut them into windows."""
+    from motionprior.data.frames import FrameTable
+    from motionprior.data.lerobot import open_dataset
+    from motionprior.data.windows import WindowConfig, WindowDataset
+
+    if not paths:
+        raise ConfigError("no dataset given: pass at least one LeRobot dataset (--data PATH)")
+    resolved = [str(Path(p).resolve()) for p in paths]
+    if len(set(resolved)) != len(resolved):
+        raise ConfigError(f"a dataset is given twice: {[str(p) for p in paths]}")
+    m = cfg.model
+    tables = []
+    for path in paths:
+        reader = open_dataset(path)
+        table = FrameTable.from_reader(reader, images=False)
+        for what, width in (("action", table.actions.shape[1]), ("state", table.state.shape[1])):
+            if width > m.d_max:
+                raise ConfigError(f"{path}: {width} {what} dims (embodiment "
+                                  f"{table.embodiment!r}) exceed d_max={m.d_max}; use a "
+                                  "config with a larger d_max")
+        tables.append(table)
+    wc = WindowConfig(chunk=m.horizon, history=m.history_len, d_max=m.d_max, images=False)
+    windows = WindowDataset(tables, wc, normalizer=normalizer)
+    train_idx, val_idx = split_by_episode(windows, cfg.data.val_fraction, cfg.data.stride)
+    return PriorData(windows, train_idx, val_idx, windows.normalizer,
+                     tuple(windows.embodiments), tuple(resolved))
+
+
+def split_by_episode(windows: Any, val_fraction: float,
+                     stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Window indices of training and held-out episodes: the last `ceil(E * val_fraction)`
+    episodes of each dataset (none for a one-episode dataset) are held out; training windows
+    start every `stride` steps inside an episode."""
+    train, val = [], []
+    offsets = np.cumsum([0] + [t.num_frames for t in windows.tables])
+    for k, table in enumerate(windows.tables):
+        offset = int(offsets[k])
+        n_ep = len(table.starts)
+        n_val = min(n_ep - 1, math.ceil(n_ep * val_fraction)) if val_fraction > 0 else 0
+        for e, (s, t) in enumerate(zip(table.starts, table.ends, strict=True)):
+            frames = np.arange(s, t) + offset
+            if e >= n_ep - n_val:
+                val.append(frames)
+            else:
+                train.append(frames[::stride])
+    empty = np.zeros(0, dtype=np.int64)
+    return (np.concatenate(train) if train else empty), (np.concatenate(val) if val else empty)
+
+
+def run_config_dict(cfg: PriorRunConfig, paths: Sequence[str]) -> dict[str, Any]:
+    return {**config_to_dict(cfg), "datasets": list(paths)}
+
+
+def pretrain_prior(paths: Sequence[str | Path], out: str | Path, cfg: PriorRunConfig, *,
+                   resume: bool = False, progress: bool = True,
+                   eval_windows: int = 2048) -> TrainResult:
+    """Train an action prior on `paths` into run directory `out`, then evaluate it on the
+    held-out episodes (`out/eval/metrics.json`, `out/eval/latents.png`)."""
+    data = load_windows(paths, cfg)
+    cfg = with_embodiments(cfg, data.embodiments)
+    seed_everything(cfg.train.seed)
+    model = ActionPrior(cfg.model)
+    train_set = Subset(data.windows, data.train_indices.tolist())
+    val_set = Subset(data.windows, data.val_indices.tolist()) if len(data.val_indices) else None
+    result = train(model, train_set, cfg.train, out,
+                   run_config=run_config_dict(cfg, data.paths), val_data=val_set,
+                   validators=[reconstruction_validator(val_set)] if val_set else [],
+                   collate_fn=collate, stats=data.normalizer.to_dict(), resume=resume,
+                   progress=progress)
+    if val_set is not None and _is_main_process():
+        loaded = load_prior(result.checkpoint)
+        evaluate_to_dir(loaded.model, data.windows, _spread(data.val_indices, eval_windows),
+                        Path(out) / "eval")
+    return result
+
+
+def _is_main_process() -> bool:
+    from accelerate.state import PartialState
+
+    return PartialState().is_main_process
+
+
+def reconstruction_validator(val_set: Any, batches: int = 2, batch_size: int = 256):
+    """A validator logging D(E(chunk)) reconstruction MSE on the first validation batches."""
+    def validate(model: torch.nn.Module, step: int) -> dict[str, float]:
+        loader = DataLoader(val_set, batch_size=batch_size, shuffle=False, collate_fn=collate)
+        it = (b for i, b in enumerate(loader) if i < batches)
+        return {"recon_mse": evaluate_prior(model, it, seed=step)["all"]["recon_mse"]}
+    return validate
+
+
+@dataclass
+class LoadedPrior:
+    model: ActionPrior
+    config: PriorRunConfig
+    normalizer: Normalizer | None
+    checkpoint: Path
+    datasets: tuple[str, ...]
+
+
+def load_prior(path: str | Path, *, ema: bool = True) -> LoadedPrior:
+    """An ActionPrior from a run directory or checkpoint (EMA weights when saved and `ema`)."""
+    ckpt = ckpt_io.resolve_checkpoint(path)
+    ckpt_io.read_meta(ckpt, expected_model_type=MODEL_TYPE)
+    saved = dict(ckpt_io.read_json(ckpt, "config.json") or {})
+    datasets = tuple(saved.pop("datasets", ()))
+    cfg = config_from_dict(PriorRunConfig, saved, f"{ckpt}/config.json")
+    model = ActionPrior(cfg.model)
+    use_ema = ema and (ckpt / "ema.safetensors").exists()
+    model.load_state_dict(ckpt_io.load_weights(ckpt, ema=use_ema))
+    stats = ckpt_io.read_json(ckpt, "stats.json")
+    normalizer = Normalizer.from_dict(stats) if stats is not None else None
+    return LoadedPrior(model.eval(), cfg, normalizer, ckpt, datasets)
+
+
+def evaluate_to_dir(model: ActionPrior, windows: Any, indices: np.ndarray, out: str | Path, *,
+                    batch_size: int = 256, seed: int = 0) -> dict[str, Any]:
+    """Evaluate on `windows[indices]`; writes metrics.json and latents.png into `out`."""
+    names = model.cfg.embodiments
+    subset = Subset(windows, indices.tolist())
+
+    def remap(batch: Any) -> Any:
+        batch = dict(collate(batch))
+        if model.cfg.use_embodiment:
+            try:
+                ids = [names.index(e) for e in batch["embodiment"]]
+            except ValueError:
+                unknown = sorted(set(batch["embodiment"]) - set(names))
+                raise UnknownNameError("embodiment of this prior", unknown[0], names) from None
+            batch["embodiment_id"] = torch.tensor(ids)
+        return batch
+
+    loader = DataLoader(subset, batch_size=batch_size, shuffle=False, collate_fn=remap)
+    result = evaluate_prior(model, loader, seed=seed)
+    out = Path(out)
+    metrics = metrics_json(result)
+    atomic.write_json(out / "metrics.json", metrics)
+    if len(result["embodiments"]):
+        plot_latents(result["latents"], result["embodiments"], result["tasks"],
+                     out / "latents.png")
+    return metrics
+
+
+def evaluate_run(checkpoint: str | Path, paths: Sequence[str | Path], out: str | Path, *,
+                 max_windows: int = 4096, held_out_only: bool = True) -> dict[str, Any]:
+    """`eval-prior`: evaluate a saved prior on datasets, normalized with its own statistics."""
+    loaded = load_prior(checkpoint)
+    if loaded.normalizer is None:
+        raise ConfigError(f"{loaded.checkpoint} has no normalization statistics (stats.json)")
+    data = load_windows(paths, loaded.config, normalizer=loaded.normalizer)
+    if held_out_only and not len(data.val_indices):
+        raise ConfigError("these datasets have no held-out episodes (one episode each?); "
+                          "evaluate on all windows instead")
+    idx = data.val_indices if held_out_only else np.arange(len(data.windows))
+    return evaluate_to_dir(loaded.model, data.windows, _spread(idx, max_windows), out)
+
+
+def _spread(indices: np.ndarray, k: int) -> np.ndarray:
+    """At most `k` indices spread evenly over `indices` (deterministic)."""
+    if len(indices) <= k:
+        return indices
+    return indices[np.linspace(0, len(indices) - 1, k).round().astype(np.int64)]

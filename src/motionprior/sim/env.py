@@ -1,0 +1,183 @@
+"""The simulator adapter shared by Meta-World and robosuite: seeded reset, checked step,
+observations in the form of the `Policy` protocol (see `motionprior.policy.protocol`).
+
+    env = make_env("robosuite/Lift/Panda@20hz", cameras=("scene",), image_size=(128, 128))
+    obs = env.reset(seed)               # seed fixes the scene and the paraphrase
+    obs, success = env.step(action)     # action: raw robot units, checked first
+    env.expert()                        # the scripted expert of the pair (a Policy)
+
+The state is the embodiment's canonical state (see `motionprior.data.embodiments.sim`); the
+simulator-specific parts (axes, gripper, cameras) live in the two subclasses only.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from motionprior.data.embodiment import EmbodimentSpec
+from motionprior.data.embodiments import get_embodiment, known_embodiments, register_embodiment
+from motionprior.errors import ConfigError, MotionpriorError, UnknownNameError
+from motionprior.policy.protocol import Policy
+from motionprior.sim.instructions import instructions_for, pick_instruction
+from motionprior.sim.render import CameraRenderer, CameraSpec
+from motionprior.sim.suites import PairSpec, parse_pair
+
+os.environ.setdefault("MUJOCO_GL", "egl")
+os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+
+CAMERA_NAMES = ("scene", "wrist")
+
+
+class ActionError(MotionpriorError):
+    """A policy returned an action the embodiment cannot take (wrong shape, NaN or inf)."""
+
+
+class SimEnv(abc.ABC):
+    """One task-embodiment pair in its simulator (built once, reset per episode)."""
+
+    CAMERAS: Mapping[str, CameraSpec] = {}
+    HIDE_GEOM_GROUPS: tuple[int, ...] = ()
+
+    def __init__(self, pair: PairSpec, cameras: tuple[str, ...], image_size: tuple[int, int],
+                 max_steps: int) -> None:
+        for cam in cameras:
+            if cam not in self.CAMERAS:
+                raise UnknownNameError("camera", cam, list(self.CAMERAS))
+        if len(set(cameras)) != len(cameras):
+            raise ConfigError(f"camera listed twice in {cameras}")
+        if max_steps < 1:
+            raise ConfigError(f"max_steps must be >= 1, got {max_steps}")
+        self.pair = pair
+        self.cameras = tuple(cameras)
+        self.image_size = tuple(image_size)
+        self.max_steps = int(max_steps)
+        self.instructions = instructions_for(pair.simulator, pair.task)
+        self.instruction = self.instructions[0]
+        self.spec = _embodiment_spec(pair)
+        self.steps = 0
+        self._renderer: CameraRenderer | None = None
+
+    # -- the simulator-specific part -------------------------------------------------------
+    @abc.abstractmethod
+    def _reset(self, seed: int) -> None: ...
+
+    @abc.abstractmethod
+    def _step(self, action: np.ndarray) -> bool:
+        """Apply a checked raw action; return whether the task is solved now."""
+
+    @abc.abstractmethod
+    def _state(self) -> np.ndarray: ...
+
+    @abc.abstractmethod
+    def _privileged(self) -> Any: ...
+
+    @abc.abstractmethod
+    def _mj(self) -> tuple[Any, Any]:
+        """The MuJoCo `(MjModel, MjData)` to render."""
+
+    @abc.abstractmethod
+    def expert(self) -> Policy:
+        """A new scripted expert for this pair."""
+
+    def _close(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+    # -- the common part -------------------------------------------------------------------
+    @property
+    def action_dim(self) -> int:
+        return self.spec.action_dim
+
+    @property
+    def fps(self) -> float:
+        return self.spec.fps
+
+    def reset(self, seed: int) -> dict[str, Any]:
+        """Start an episode; the seed fixes object placement, robot noise and paraphrase."""
+        seed = int(seed)
+        if seed < 0:
+            raise ConfigError(f"seeds must be >= 0, got {seed}")
+        self.instruction = pick_instruction(self.instructions, seed)
+        self._reset(seed)
+        self.steps = 0
+        return self.observation()
+
+    def step(self, action: Any) -> tuple[dict[str, Any], bool]:
+        """Apply `action` (checked first); returns the new observation and task success."""
+        success = self._step(self.check_action(action))
+        self.steps += 1
+        return self.observation(), bool(success)
+
+    def check_action(self, action: Any) -> np.ndarray:
+        """`action` as float64 `[A]`; a wrong shape or a non-finite value is an `ActionError`."""
+        try:
+            a = np.asarray(action, dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            raise ActionError(f"action is not a numeric array ({e})") from None
+        if a.shape != (self.action_dim,):
+            raise ActionError(
+                f"action has shape {a.shape}, but {self.spec.name} takes shape "
+                f"({self.action_dim},) {list(self.spec.action.names)}"
+            )
+        bad = np.flatnonzero(~np.isfinite(a))
+        if bad.size:
+            raise ActionError(f"action is not finite (NaN or inf in dims {bad.tolist()})")
+        return a
+
+    def observation(self) -> dict[str, Any]:
+        """The observation of the `Policy` protocol for the current simulator state."""
+        return {
+            "images": self.render(),
+            "state": self._state().astype(np.float32),
+            "instruction": self.instruction,
+            "embodiment": self.spec.name,
+            "step": self.steps,
+            "privileged": self._privileged(),
+        }
+
+    def render(self, segmentation: bool = False) -> dict[str, np.ndarray]:
+        if not self.cameras:
+            return {}
+        model, data = self._mj()
+        if self._renderer is None:
+            specs = tuple(self.CAMERAS[c] for c in self.cameras)
+            self._renderer = CameraRenderer(model, specs, self.image_size, self.HIDE_GEOM_GROUPS)
+        return self._renderer.render(data, segmentation=segmentation)
+
+    def close(self) -> None:
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
+        self._close()
+
+    def __enter__(self) -> SimEnv:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _embodiment_spec(pair: PairSpec) -> EmbodimentSpec:
+    """The registered spec of the pair's embodiment (robosuite rates are registered on use)."""
+    if pair.simulator == "robosuite" and pair.embodiment not in known_embodiments():
+        from motionprior.data.embodiments.sim import robosuite_spec
+
+        register_embodiment(robosuite_spec(pair.robot, pair.hz))
+    return get_embodiment(pair.embodiment)
+
+
+def make_env(pair: PairSpec | str, cameras: tuple[str, ...] = ("scene",),
+             image_size: tuple[int, int] = (128, 128), max_steps: int | None = None) -> SimEnv:
+    """Build the adapter of `pair` (a `PairSpec` or a pair name)."""
+    pair = parse_pair(pair) if isinstance(pair, str) else pair
+    if pair.simulator == "metaworld":
+        from motionprior.sim.metaworld_env import MetaWorldEnv
+
+        return MetaWorldEnv(pair, cameras, image_size, max_steps)
+    from motionprior.sim.robosuite_env import RobosuiteEnv
+
+    return RobosuiteEnv(pair, cameras, image_size, max_steps)

@@ -1,0 +1,100 @@
+"""Meta-World v3 (Sawyer) adapter: goal-observable task envs, seeded resets, built-in experts.
+
+Simulator facts kept here and nowhere else:
+- the Sawyer base sits at the world origin facing +y; world +x is the robot's right, so the
+  canonical position is (y, -x, z);
+- the corner cameras are mounted upside down and are turned upright by the renderer;
+- `step` returns `info["success"]`; the scripted policies read the 39-d observation vector
+  (hand, gripper, object poses, goal), which the adapter passes as `privileged`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from motionprior.errors import UnknownNameError
+from motionprior.sim.env import SimEnv
+from motionprior.sim.render import CameraSpec
+from motionprior.sim.suites import PairSpec
+
+# Episode horizon in 80 Hz steps. The experts need 36-130 steps on most tasks (20 seeds each,
+# benchmarks/RESULTS_sim.md); the few slow ones get more room.
+DEFAULT_MAX_STEPS = 300
+MAX_STEPS = {"push-back-v3": 500, "bin-picking-v3": 400, "peg-insert-side-v3": 400,
+             "stick-pull-v3": 400}
+
+
+def to_canonical(p: np.ndarray) -> np.ndarray:
+    """A Meta-World world position (Sawyer base at the origin) in the canonical frame."""
+    return np.array([p[1], -p[0], p[2]], dtype=np.float64)
+
+
+class MetaWorldEnv(SimEnv):
+    CAMERAS = {
+        "scene": CameraSpec("scene", "corner4", rotate180=True),
+        "wrist": CameraSpec("wrist", "gripperPOV"),
+    }
+
+    def __init__(self, pair: PairSpec, cameras: tuple[str, ...], image_size: tuple[int, int],
+                 max_steps: int | None = None) -> None:
+        horizon = max_steps or MAX_STEPS.get(pair.task, DEFAULT_MAX_STEPS)
+        super().__init__(pair, cameras, image_size, horizon)
+        from metaworld.env_dict import ALL_V3_ENVIRONMENTS_GOAL_OBSERVABLE as envs
+
+        key = f"{pair.task}-goal-observable"
+        if key not in envs:
+            known = [k.removesuffix("-goal-observable") for k in envs]
+            raise UnknownNameError("metaworld task", pair.task, known)
+        self._env = envs[key]()
+        self._env._freeze_rand_vec = False
+        self._env.seeded_rand_vec = True
+        self._env.max_path_length = self.max_steps + 1  # our horizon governs, not Meta-World's
+        self._obs: np.ndarray | None = None
+
+    def _reset(self, seed: int) -> None:
+        self._env.seed(seed)
+        self._obs, _ = self._env.reset()
+
+    def _step(self, action: np.ndarray) -> bool:
+        if self._env.curr_path_length >= self._env.max_path_length - 1:
+            self._env.max_path_length += self.max_steps  # a caller may run past max_steps
+        self._obs, _, _, _, info = self._env.step(action.astype(np.float32))
+        return bool(info["success"])
+
+    def _state(self) -> np.ndarray:
+        obs = self._obs
+        # obs[3] is the finger distance / 0.1 m clipped to [0, 1]: 1 = open.
+        return np.concatenate([to_canonical(obs[:3]), [float(obs[3])]])
+
+    def _privileged(self) -> np.ndarray:
+        return self._obs.copy()
+
+    def _mj(self) -> tuple[Any, Any]:
+        return self._env.model, self._env.data
+
+    def expert(self) -> MetaWorldExpert:
+        return MetaWorldExpert(self.pair.task)
+
+    def _close(self) -> None:
+        self._env.close()
+
+
+class MetaWorldExpert:
+    """Meta-World's own scripted policy of the task, behind the `Policy` protocol."""
+
+    def __init__(self, task: str) -> None:
+        from metaworld.policies import ENV_POLICY_MAP
+
+        self._policy = ENV_POLICY_MAP[task]()
+
+    def reset(self) -> None:
+        pass
+
+    def act(self, observation: dict[str, Any]) -> np.ndarray:
+        with warnings.catch_warnings():  # "Constant(s) may be too high": harmless, every step
+            warnings.simplefilter("ignore")
+            action = self._policy.get_action(observation["privileged"])
+        return np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0)
