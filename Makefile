@@ -6,6 +6,7 @@ PIP := $(PY) -m pip
 TORCH_VERSION ?= 2.13.0
 export MUJOCO_GL ?= egl
 export PYOPENGL_PLATFORM ?= egl
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: demo test lint clean-venv
 

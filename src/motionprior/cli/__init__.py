@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from motionprior.errors import MotionpriorError
+
+# Small CPU models on shared machines: OpenMP threads that spin while waiting for a descheduled
+# partner made a training step 30x slower (benchmarks/RESULTS_prior.md). Must precede torch.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 # One line per verb module; the order is the order of `motionprior --help`.
 VERB_MODULES = (

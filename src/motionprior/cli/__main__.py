@@ -1,0 +1,5 @@
+import sys
+
+from motionprior.cli import main
+
+sys.exit(main())
