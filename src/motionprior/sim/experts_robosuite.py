@@ -69,6 +69,15 @@ _STACK = _LIFT[:3] + (
 )
 
 
+@dataclass(frozen=True)
+class Command:
+    """What the last action was computed for: the phase, its target, the rotation error."""
+
+    phase: str
+    target: np.ndarray  # target end-effector position, base frame, m
+    rot_error: np.ndarray  # axis-angle from the current to the target orientation, rad
+
+
 class WaypointExpert:
     """Scripted expert for robosuite Lift/Stack; reads `observation["privileged"]`."""
 
@@ -88,6 +97,7 @@ class WaypointExpert:
         self._anchor: np.ndarray | None = None  # position fixed when a phase starts
         self._hold: np.ndarray | None = None  # eef - held cube, measured when carrying starts
         self._goal: np.ndarray | None = None  # the moving set-point the arm is pulled toward
+        self.command: Command | None = None  # of the last `act` (read it, do not set it)
 
     @property
     def phase(self) -> str:
@@ -154,6 +164,7 @@ class WaypointExpert:
         target = self._target(phase.name, priv)
         error = target - eef
         rot_error = rotvec(rot_z(self._yaw) @ rot.T)
+        self.command = Command(phase.name, target.copy(), rot_error.copy())
         self._t += 1
         done_moving = phase.tolerance > 0 and np.linalg.norm(error) < phase.tolerance
         aligned = np.linalg.norm(rot_error) < 0.08 or phase.name != "above"
