@@ -13,22 +13,26 @@ mean chunk (from the training set).
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
-import json
 import os
-import tempfile
-import time
-from pathlib import Path
 
-import torch
+# as the motionprior CLI does: no OpenMP spin-waiting on a shared machine (RESULTS_prior.md)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from motionprior.prior import ActionPrior, preset
-from motionprior.prior.config import with_embodiments
-from motionprior.prior.evaluate import evaluate_prior, plot_latents
-from motionprior.prior.synthetic import SyntheticWindows
-from motionprior.train import seed_everything, train
-from motionprior.train.config import config_to_dict
+import argparse  # noqa: E402
+import dataclasses  # noqa: E402
+import json  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import torch  # noqa: E402
+
+from motionprior.prior import ActionPrior, preset  # noqa: E402
+from motionprior.prior.config import with_embodiments  # noqa: E402
+from motionprior.prior.evaluate import evaluate_prior, plot_latents  # noqa: E402
+from motionprior.prior.synthetic import SyntheticWindows  # noqa: E402
+from motionprior.train import seed_everything, train  # noqa: E402
+from motionprior.train.config import config_to_dict  # noqa: E402
 
 
 def _baselines(train_set: SyntheticWindows, test: SyntheticWindows) -> dict[str, dict]:

@@ -51,10 +51,13 @@ def build_config(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    from accelerate.state import PartialState
+
     from motionprior.prior.pretrain import pretrain_prior
 
     result = pretrain_prior(args.data, args.out, build_config(args), resume=args.resume,
                             progress=not args.no_progress, eval_windows=args.eval_windows)
-    print(json.dumps({"step": result.step, "checkpoint": str(result.checkpoint),
-                      "train": result.train_metrics, "val": result.val_metrics}, indent=2))
+    if PartialState().is_main_process:  # one summary under `accelerate launch`
+        print(json.dumps({"step": result.step, "checkpoint": str(result.checkpoint),
+                          "train": result.train_metrics, "val": result.val_metrics}, indent=2))
     return 0
