@@ -29,3 +29,18 @@ def test_atomic_directory_replaces_whole_or_nothing(tmp_path):
         (d / "y").write_text("new")
     assert sorted(p.name for p in target.iterdir()) == ["y"]
     assert [p.name for p in tmp_path.iterdir()] == ["ds"]
+
+
+def test_written_files_and_folders_get_umask_permissions(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        atomic.write_text(tmp_path / "f.txt", "x")
+        with atomic.atomic_directory(tmp_path / "d") as d:
+            (d / "y").write_text("y")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "f.txt").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "d").stat().st_mode) == 0o755
