@@ -19,17 +19,18 @@ fits on the trajectory it is given (fine for a long episode; fit on the dataset 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from motionprior.errors import DataError
 from motionprior.motion.detectors import Channels, detect
+from motionprior.motion.labeler_base import BatchLabeler
 from motionprior.motion.params import LabelerParams
 from motionprior.motion.smoothing import suppress_short_runs
 from motionprior.motion.trajectory import Batch, Trajectory, batches_by_fps
-from motionprior.motion.vocabulary import codes_to_labels, values_to_codes
+from motionprior.motion.vocabulary import values_to_codes
 
 GROUPS = ("translation", "tilt", "rotate", "gripper")
 _GROUP_COLUMNS = ((0, 1, 2), (3, 4), (5,), (6,))  # columns of Batch.state
@@ -48,7 +49,7 @@ class Scales:
         return np.array([self.translation, self.tilt, self.rotate, self.gripper])
 
 
-class MotionLabeler:
+class MotionLabeler(BatchLabeler):
     """Adaptive multi-scale labeler; `MotionLabeler(**params)` overrides `LabelerParams`."""
 
     def __init__(self, **params: float) -> None:
@@ -62,21 +63,6 @@ class MotionLabeler:
         """Measure the dataset's typical speeds (the normalization). Returns self."""
         self.scales = compute_scales(list(trajectories), self.params)
         return self
-
-    def label(self, trajectory: Trajectory) -> list[str]:
-        """One label per step of `trajectory`."""
-        if not isinstance(trajectory, Trajectory):
-            raise DataError(f"label() needs a Trajectory, got {type(trajectory).__name__}")
-        return codes_to_labels(self.codes(Batch.of([trajectory])))
-
-    def label_many(self, trajectories: Sequence[Trajectory]) -> list[list[str]]:
-        """Label several trajectories in one vectorized pass per fps (same result as `label`)."""
-        out: list[list[str]] = [[] for _ in trajectories]
-        for idx, batch in batches_by_fps(trajectories):
-            labels = codes_to_labels(self.codes(batch))
-            for i, a, b in zip(idx, batch.offsets[:-1], batch.offsets[1:], strict=True):
-                out[i] = labels[a:b]
-        return out
 
     def codes(self, batch: Batch) -> np.ndarray:
         """[N] label codes for a batch (see `vocabulary` for the code of a label)."""

@@ -16,16 +16,17 @@ only a rotation fires); angles are differenced raw, without unwrapping, as in th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import numpy as np
 
-from motionprior.errors import ConfigError, DataError
-from motionprior.motion.trajectory import Batch, Trajectory, batches_by_fps
-from motionprior.motion.vocabulary import codes_to_labels, values_to_codes
+from motionprior.errors import ConfigError
+from motionprior.motion.labeler_base import BatchLabeler
+from motionprior.motion.trajectory import Batch, Trajectory
+from motionprior.motion.vocabulary import values_to_codes
 
 
-class FixedThresholdLabeler:
+class FixedThresholdLabeler(BatchLabeler):
     """Fixed 3-step window, fixed raw threshold (default 0.03), no adaptation."""
 
     def __init__(
@@ -47,22 +48,6 @@ class FixedThresholdLabeler:
     def fit(self, trajectories: Iterable[Trajectory]) -> FixedThresholdLabeler:
         """No statistics: the baseline is not adaptive. Returns self."""
         return self
-
-    def label(self, trajectory: Trajectory) -> list[str]:
-        """One label per step of `trajectory`."""
-        if not isinstance(trajectory, Trajectory):
-            raise DataError(f"label() needs a Trajectory, got {type(trajectory).__name__}")
-        return codes_to_labels(self.codes(Batch.of([trajectory])))
-
-    def label_many(self, trajectories: Sequence[Trajectory]) -> list[list[str]]:
-        """Label several trajectories in one vectorized pass (grouped by fps)."""
-        out: list[list[str] | None] = [None] * len(trajectories)
-        for idx, batch in batches_by_fps(trajectories):
-            labels = codes_to_labels(self.codes(batch))
-            for i, (a, b) in zip(idx, zip(batch.offsets[:-1], batch.offsets[1:], strict=True),
-                                 strict=True):
-                out[i] = labels[a:b]
-        return out  # type: ignore[return-value]
 
     def codes(self, batch: Batch) -> np.ndarray:
         """[N] label codes of a batch (see `vocabulary`)."""
