@@ -47,8 +47,10 @@ class FrameTable:
         if not (len(self.starts) == len(self.ends) == len(self.instructions)
                 == len(self.task_index)):
             raise DataError(f"dataset {self.key!r}: episode arrays differ in length")
-        if len(self.starts) and (self.ends[-1] > n or np.any(self.ends <= self.starts)):
-            raise DataError(f"dataset {self.key!r}: episode bounds do not fit {n} frames")
+        contiguous = (len(self.starts) > 0 and self.starts[0] == 0 and self.ends[-1] == n
+                      and np.array_equal(self.starts[1:], self.ends[:-1]))
+        if not contiguous or np.any(self.ends <= self.starts):
+            raise DataError(f"dataset {self.key!r}: episode bounds do not tile its {n} frames")
 
     @property
     def num_frames(self) -> int:
@@ -57,10 +59,7 @@ class FrameTable:
     @property
     def episode_of_frame(self) -> np.ndarray:
         """Episode index of every frame ([N] int64)."""
-        out = np.empty(self.num_frames, dtype=np.int64)
-        for e, (s, t) in enumerate(zip(self.starts, self.ends, strict=True)):
-            out[s:t] = e
-        return out
+        return np.repeat(np.arange(len(self.starts)), self.ends - self.starts)
 
     @classmethod
     def from_episodes(cls, episodes: Sequence[Episode], key: str | None = None) -> FrameTable:
@@ -102,8 +101,8 @@ class FrameTable:
 
         starts, ends = reader.episode_bounds()
         instructions = tuple(reader.episode_instructions())
+        task_index = np.asarray(reader.column("task_index"), dtype=np.int64)[np.asarray(starts)]
         cameras = tuple(reader.cameras) if images else ()
-        tasks = list(reader.tasks)
         return cls(
             key=key or reader.embodiment,
             embodiment=reader.embodiment,
@@ -112,7 +111,7 @@ class FrameTable:
             starts=np.asarray(starts, dtype=np.int64),
             ends=np.asarray(ends, dtype=np.int64),
             instructions=instructions,
-            task_index=np.array([tasks.index(i) if i in tasks else -1 for i in instructions]),
+            task_index=task_index,
             cameras=cameras,
             image_fn=(CachedFrames(reader, list(cameras), cache_dir) if cache_images
                       else _ReaderImages(reader)) if cameras else None,
