@@ -27,6 +27,8 @@ def describe(reader) -> dict[str, Any]:
         "stats": {},
     }
     spec = reader.spec
+    # Recomputed rather than read from meta/stats.json: a foreign dataset's stats.json may hold
+    # LeRobot's per-episode averaged quantiles, and METHOD.md asks for exact ones.
     for feature, key, names in (("action", "action", spec.action.names),
                                 ("state", "observation.state", spec.state.names)):
         s = compute_stats(reader.column(key))

@@ -103,7 +103,8 @@ def standardization_for(dataset_name: str) -> RLDSStandardization | None:
 #   absolute end-effector x, y, z (m, base frame: x forward, y left, z up), roll, pitch, yaw
 #   (rad), gripper opening (0.1..1.0, ~1 = open); action = per-step deltas of those six, then
 #   the gripper command in [0, 1] (1 = open; 241 of the 250 steps are exactly 0 or 1, the rest
-#   lie in between). That is the widowx_bridge embodiment spec.
+#   lie in between). That is the widowx_bridge embodiment spec, which names every dim (so this
+#   entry sets no state_meaning/action_meaning of its own).
 # - Four fixed image slots. image_0..image_2 hold three distinct real views in every sample
 #   episode (image_0 is the over-the-shoulder camera, Octo's "primary"); image_3 is all black in
 #   every episode, so it is left out by default. Views absent from a recording are stored as
@@ -117,8 +118,6 @@ BRIDGE = register_standardization(RLDSStandardization(
     embodiment="widowx_bridge",
     fps=5.0,
     cameras=(("image_0", "primary"), ("image_1", "secondary"), ("image_2", "tertiary")),
-    state_meaning=("x", "y", "z", "roll", "pitch", "yaw", "gripper"),
-    action_meaning=("dx", "dy", "dz", "droll", "dpitch", "dyaw", "gripper"),
     aliases=("bridge_dataset",),
     notes="Bridge teleoperation (WidowX 250, VR), 5 Hz; image_3 (placeholder) left out",
 ))
