@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 from motionprior.errors import ConfigError
 
@@ -68,7 +67,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    os.environ.setdefault("MUJOCO_GL", "egl")
     from motionprior.sim.collect import CollectConfig, collect_suite
     from motionprior.sim.suites import resolve_suite
 

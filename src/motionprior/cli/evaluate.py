@@ -37,7 +37,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    os.environ.setdefault("MUJOCO_GL", "egl")
     from motionprior.sim.evaluate import EvalConfig, evaluate
     from motionprior.sim.suites import resolve_suite
 

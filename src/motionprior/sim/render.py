@@ -16,8 +16,7 @@ import numpy as np
 
 from motionprior.errors import ConfigError, UnknownNameError
 
-os.environ.setdefault("MUJOCO_GL", "egl")
-os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+# MUJOCO_GL=egl is set once, by the package's __init__ (it runs before this module).
 
 
 @dataclass(frozen=True)
