@@ -45,11 +45,15 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import pickle
 import time
 from dataclasses import replace
 
 import numpy as np
 
+from motionprior.atomic import atomic_path
 from motionprior.motion import FixedThresholdLabeler, MotionLabeler, trajectory_from_arrays
 from motionprior.motion.annotations import AnnotatedTrajectory, save_annotations
 from motionprior.motion.evaluate import format_score, score_codes
@@ -57,6 +61,7 @@ from motionprior.motion.trajectory import Batch
 from motionprior.motion.vocabulary import MotionLabel, format_label, labels_to_codes, parse_label
 from motionprior.sim.env import make_env
 from motionprior.sim.experts_robosuite import Phase
+from motionprior.sim.motion_script import scripted_episodes
 
 PAIRS = ("robosuite/Lift/Panda@20hz", "robosuite/Lift/UR5e@10hz",
          "robosuite/Lift/Kinova3@20hz", "robosuite/Stack/Panda@20hz")
@@ -138,6 +143,37 @@ def collect(pair: str, episodes: int, share: float, rot_tol: float):
     return out
 
 
+SCRIPT_PAIRS = ("robosuite/Lift/Panda@20hz", "robosuite/Lift/UR5e@10hz",
+                "robosuite/Lift/Kinova3@20hz", "robosuite/Lift/Sawyer@40hz",
+                "robosuite/Lift/IIWA@20hz", "robosuite/Lift/Panda@5hz", "metaworld/reach-v3")
+
+
+def collect_script(pair: str, episodes: int):
+    """{split: (trajectories, labels)} of scripted motion primitives on `pair`."""
+    out = {}
+    with make_env(pair, cameras=()) as env:
+        for split, start in (("tune", 0), ("held_out", HELD_OUT_SEED)):
+            got = scripted_episodes(env, list(range(start, start + episodes)))
+            trajs = [trajectory_from_arrays(s, np.zeros((len(s), env.action_dim)), env.spec,
+                                            env.fps) for s, _ in got]
+            out[split] = (trajs, [labels for _, labels in got])
+    return out
+
+
+def cached(path: str, key: str, make):
+    """`make()`, stored in the pickle file `path` under `key` (simulation is slow)."""
+    store = {}
+    if path and os.path.exists(path):
+        with open(path, "rb") as f:
+            store = pickle.load(f)
+    if key not in store:
+        store[key] = make()
+        if path:
+            with atomic_path(path) as tmp, open(tmp, "wb") as f:
+                pickle.dump(store, f)
+    return store[key]
+
+
 def far_from_change(labels: list[list[str]], fps: float, margin: float) -> np.ndarray:
     """Per step: True when no change of the true label is within `margin` seconds."""
     out = []
@@ -157,20 +193,35 @@ def main() -> None:
     ap.add_argument("--share", type=float, default=0.4, help="axis share that names an axis")
     ap.add_argument("--rot-tol", type=float, default=ROT_TOL,
                     help="rotation error (rad) below which a correction counts as ended")
-    ap.add_argument("--pairs", default=",".join(PAIRS), help="comma-separated pair names")
+    ap.add_argument("--data", choices=("task", "script"), default="task",
+                    help="task: Lift/Stack expert demos, truth from its phases; script: "
+                    "scripted motion primitives (motionprior.sim.motion_script)")
+    ap.add_argument("--pairs", default="", help="comma-separated pair names (default: "
+                    "the 4 task pairs, or the 7 script pairs)")
+    ap.add_argument("--cache", default="", help="pickle file that keeps simulated data")
     ap.add_argument("--write-annotations", default="", help="write the held-out data here")
+    ap.add_argument("--params", default="{}", help="JSON dict of labeler parameters that "
+                    "override the defaults (exploration only: reported figures use the defaults)")
     args = ap.parse_args()
+    params = json.loads(args.params)
     t0 = time.time()
     rows, items, pooled = [], [], {"truth": [], "adaptive": [], "baseline": [], "far": []}
-    for pair in args.pairs.split(","):
-        data = collect(pair, args.episodes, args.share, args.rot_tol)
+    pairs = args.pairs or ",".join(PAIRS if args.data == "task" else SCRIPT_PAIRS)
+    for pair in pairs.split(","):
+        if args.data == "task":
+            key = f"task {pair} {args.episodes} {args.share} {args.rot_tol}"
+            data = cached(args.cache, key, lambda pair=pair: collect(
+                pair, args.episodes, args.share, args.rot_tol))
+        else:
+            key = f"script {pair} {args.episodes}"
+            data = cached(args.cache, key, lambda pair=pair: collect_script(pair, args.episodes))
         (ttr, tlab), (htr, hlab) = data["tune"], data["held_out"]
         true_t = labels_to_codes([x for ep in tlab for x in ep])
         accs = [np.mean(FixedThresholdLabeler(th).codes(Batch.of(ttr)) == true_t)
                 for th in THRESHOLDS]
         thr = float(THRESHOLDS[int(np.argmax(accs))])
         true = labels_to_codes([x for ep in hlab for x in ep])
-        codes = {"adaptive": MotionLabeler().fit(htr).codes(Batch.of(htr)),
+        codes = {"adaptive": MotionLabeler(**params).fit(htr).codes(Batch.of(htr)),
                  "baseline": FixedThresholdLabeler(thr).codes(Batch.of(htr)),
                  "default": FixedThresholdLabeler(0.03).codes(Batch.of(htr))}
         far = far_from_change(hlab, htr[0].fps, 0.2)

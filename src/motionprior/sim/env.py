@@ -81,6 +81,13 @@ class SimEnv(abc.ABC):
         """The MuJoCo `(MjModel, MjData)` to render."""
 
     @abc.abstractmethod
+    def cartesian_action(self, translation: np.ndarray, rotation: np.ndarray, grip: int
+                         ) -> np.ndarray:
+        """The raw action that moves the end effector by `translation` (m, canonical frame) and
+        turns it by the axis-angle `rotation` (rad, base frame; ignored without a wrist), with
+        the gripper commanded open (`grip` = +1) or closed (-1); clipped to the action range."""
+
+    @abc.abstractmethod
     def expert(self) -> Policy:
         """A new scripted expert for this pair."""
 

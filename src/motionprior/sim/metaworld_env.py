@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from motionprior.data.embodiments.sim import METAWORLD_METERS_PER_UNIT
 from motionprior.errors import UnknownNameError
 from motionprior.sim.env import SimEnv
 from motionprior.sim.render import CameraSpec
@@ -74,6 +75,15 @@ class MetaWorldEnv(SimEnv):
 
     def _mj(self) -> tuple[Any, Any]:
         return self._env.model, self._env.data
+
+    def cartesian_action(self, translation: np.ndarray, rotation: np.ndarray, grip: int
+                         ) -> np.ndarray:
+        # The action moves the mocap target, not the hand (which trails it): aim the target
+        # at hand + translation, so the hand is not driven into oscillation.
+        target = self._state()[:3] + np.asarray(translation)
+        mocap = to_canonical(self._env.data.mocap_pos[0])
+        cx, cy, cz = (target - mocap) / METAWORLD_METERS_PER_UNIT  # world = (-y, x, z)
+        return np.clip(np.array([-cy, cx, cz, -float(grip)]), -1.0, 1.0)
 
     def expert(self) -> MetaWorldExpert:
         return MetaWorldExpert(self.pair.task)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from motionprior.data.embodiments.sim import ROBOSUITE_METERS_PER_UNIT, ROBOSUITE_RADIANS_PER_UNIT
 from motionprior.errors import UnknownNameError
 from motionprior.sim.env import SimEnv
 from motionprior.sim.render import CameraSpec
@@ -198,6 +199,12 @@ class RobosuiteEnv(SimEnv):
 
     def _mj(self) -> tuple[Any, Any]:
         return self._sim.model._model, self._sim.data._data
+
+    def cartesian_action(self, translation: np.ndarray, rotation: np.ndarray, grip: int
+                         ) -> np.ndarray:
+        action = np.r_[np.asarray(translation) / ROBOSUITE_METERS_PER_UNIT,
+                       np.asarray(rotation) / ROBOSUITE_RADIANS_PER_UNIT, -float(grip)]
+        return np.clip(action, -1.0, 1.0)
 
     def expert(self):
         from motionprior.sim.experts_robosuite import WaypointExpert

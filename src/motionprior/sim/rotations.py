@@ -10,6 +10,16 @@ def rot_z(angle: float) -> np.ndarray:
     return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
 
 
+def rot_x(angle: float) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+
+
+def rot_y(angle: float) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
+
+
 def rpy(rot: np.ndarray) -> np.ndarray:
     """Roll, pitch, yaw (rad) with `rot = Rz(yaw) @ Ry(pitch) @ Rx(roll)` (fixed axes x, y, z)."""
     pitch = np.arcsin(np.clip(-rot[2, 0], -1.0, 1.0))

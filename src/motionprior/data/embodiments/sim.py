@@ -23,6 +23,7 @@ from motionprior.data.embodiment import EmbodimentSpec, VectorSpec
 
 METAWORLD_FPS = 80.0
 ROBOSUITE_METERS_PER_UNIT = 0.05
+METAWORLD_METERS_PER_UNIT = 0.01  # mocap: action 1 moves the hand 1 cm per step
 ROBOSUITE_RADIANS_PER_UNIT = 0.5
 # Single-arm robosuite robots (robosuite's own spelling) and their default grippers: those
 # whose waypoint expert is measured (Jaco's three-finger hand is left out: no expert for it).
@@ -55,7 +56,7 @@ METAWORLD_SAWYER = EmbodimentSpec(
     ),
     state=_CANONICAL_POS,
     description="Meta-World v3 Sawyer, mocap end-effector control, 1 cm per action unit, 80 Hz",
-    extra={"simulator": "metaworld", "meters_per_action_unit": 0.01},
+    extra={"simulator": "metaworld", "meters_per_action_unit": METAWORLD_METERS_PER_UNIT},
 )
 
 
