@@ -32,6 +32,7 @@ import numpy as np
 from motionprior.motion import FixedThresholdLabeler, MotionLabeler
 from motionprior.motion.annotations import save_annotations
 from motionprior.motion.evaluate import format_score, score_codes
+from motionprior.motion.reference import reference_failures
 from motionprior.motion.synthetic import (
     NAMED_PROFILES,
     UNIT_FACTOR,
@@ -126,8 +127,8 @@ def tune(args) -> None:
         "scale_quantile": [0.8, 0.9, 0.95],
         "fast": [0.1, 0.2, 0.3],
         "mid": [0.3, 0.4, 0.6],
-        "slow": [0.6, 0.8, 1.2],
-        "unit": [0.05, 0.1, 0.15],
+        "slow": [0.6, 0.8, 1.0, 1.2, 1.6],
+        "unit": [0.05, 0.1, 0.15, 0.2],
         "tau": [0.2, 0.4, 0.8],
     }
     if args.only:
@@ -138,6 +139,9 @@ def tune(args) -> None:
     for _ in range(args.rounds):
         for name, values in grid.items():
             for v in values:
+                candidate = {**best, name: v}
+                if reference_failures(lambda c=candidate: MotionLabeler(**c)):
+                    continue  # breaks a behaviour issue 4 asks for
                 acc = mean_acc({**best, name: v})
                 if acc > best_acc + 1e-4:
                     best, best_acc = {**best, name: v}, acc

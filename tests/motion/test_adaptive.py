@@ -8,8 +8,7 @@ import pytest
 from motionprior.errors import ConfigError
 from motionprior.motion import LabelerParams, MotionLabeler, Trajectory
 from motionprior.motion import detectors as det
-
-from .helpers import scripted
+from motionprior.motion.reference import SLOW_MOVE, reference_failures, scripted, track
 
 FAST_OFF = {"fast_factor": 1e6}
 MID_OFF = {"mid_step_fraction": 1e6}
@@ -20,6 +19,16 @@ SLOW_OFF = {"slow_step_fraction": 1e6}
 def test_scripted_motion_is_labeled_exactly(fps):
     tr, truth = scripted(fps)
     assert MotionLabeler().fit([tr]).label(tr) == truth
+
+
+def test_the_defaults_pass_every_reference_check():
+    assert reference_failures(MotionLabeler) == []
+
+
+def test_reference_checks_can_fail():
+    failed = reference_failures(lambda: MotionLabeler(base_translation=0.3))
+    assert "slow steady move at 20 Hz" in failed
+    assert "rate invariance 10 vs 50 Hz" in reference_failures(lambda: MotionLabeler(unit=0.25))
 
 
 def test_rate_invariance_same_motion_at_10_and_50_hz_gives_the_same_labels_in_time():
@@ -42,16 +51,9 @@ def test_scale_invariance_positions_times_1000_change_no_label():
     assert len(set(lm.label(m))) > 4  # not trivially all "stop"
 
 
-def _track(fps: float, pieces: list[tuple[float, tuple[float, float, float]]]) -> np.ndarray:
-    """Positions of consecutive constant-velocity pieces (duration s, velocity units/s)."""
-    vel = np.concatenate([np.tile(v, (int(round(d * fps)), 1)) for d, v in pieces])
-    return np.concatenate([np.zeros((1, 3)), np.cumsum(vel / fps, axis=0)])[:-1]
-
-
 def test_slow_steady_move_is_detected_and_it_is_the_slow_detector_that_does_it():
     fps = 20
-    pos = _track(fps, [(1, (0, 0, 0)), (1.5, (0.2, 0, 0)), (1, (0, 0, 0)),
-                       (2.5, (0, 0.025, 0)), (1, (0, 0, 0))])
+    pos = track(fps, SLOW_MOVE)
     tr = Trajectory(pos, fps)
     labels = MotionLabeler().fit([tr]).label(tr)
     slow_part = labels[int(3.7 * fps): int(5.8 * fps)]  # inside the slow move (3.5 s .. 6 s)
@@ -62,7 +64,7 @@ def test_slow_steady_move_is_detected_and_it_is_the_slow_detector_that_does_it()
 
 def test_jittery_stop_is_not_detected():
     fps, rng = 30, np.random.default_rng(3)
-    move = _track(fps, [(0.5, (0, 0, 0)), (2, (0.1, 0, 0))])
+    move = track(fps, [(0.5, (0, 0, 0)), (2, (0.1, 0, 0))])
     t = np.arange(3 * fps) / fps
     jitter = np.zeros((len(t), 3))
     jitter[:, 0] = 0.004 * np.sin(2 * np.pi * 4 * t)  # 4 Hz wobble, 8 mm peak to peak
@@ -75,7 +77,7 @@ def test_jittery_stop_is_not_detected():
 
 def test_short_twitch_is_suppressed():
     fps = 20
-    base = _track(fps, [(1, (0, 0, 0)), (2, (0, 0, 0.1)), (3, (0, 0, 0))])
+    base = track(fps, [(1, (0, 0, 0)), (2, (0, 0, 0.1)), (3, (0, 0, 0))])
     twitch = base.copy()
     i = int(4.5 * fps)
     twitch[i:, 1] += 0.09 * np.clip(np.arange(len(base) - i) / 3, 0, 1)  # 0.15 s quick jerk
@@ -97,7 +99,7 @@ def test_short_twitch_is_suppressed():
 )
 def test_dominance_names_only_axes_with_a_real_share(velocity, expected):
     fps = 15
-    tr = Trajectory(_track(fps, [(1, (0, 0, 0)), (2, velocity), (1, (0, 0, 0))]), fps)
+    tr = Trajectory(track(fps, [(1, (0, 0, 0)), (2, velocity), (1, (0, 0, 0))]), fps)
     labels = MotionLabeler().fit([tr]).label(tr)
     assert labels[int(1.3 * fps): int(2.7 * fps)] == [expected] * (int(2.7 * fps) - int(1.3 * fps))
 
@@ -128,21 +130,21 @@ def test_each_detector_on_constructed_cases():
     fps = 20
     t = np.arange(4 * fps) / fps
     steady = np.zeros((len(t), 3))
-    steady[:, 0] = 0.3 * np.clip(t - 1, 0, 2)  # 1 s still, 2 s at 0.3 (normalized), 1 s still
+    steady[:, 0] = 0.5 * np.clip(t - 1, 0, 2)  # 1 s still, 2 s at 0.5 (normalized), 1 s still
     middle = slice(int(1.3 * fps), int(2.7 * fps))
-    # slow alone and mid alone detect a steady move; fast alone does not (0.3 * 0.2 s < 2 T)
+    # slow alone and mid alone detect a steady move; fast alone does not (0.5 * 0.2 s < 2 T)
     assert (_detect(steady, fps, **FAST_OFF, **MID_OFF)[middle] == 1).all()
     assert (_detect(steady, fps, **FAST_OFF, **SLOW_OFF)[middle] == 1).all()
     assert not _detect(steady, fps, **MID_OFF, **SLOW_OFF).any()
-    # fast alone detects a quick jump of 0.5 within 0.15 s
+    # fast alone detects a quick jump of 1.0 within 0.15 s
     jump = np.zeros((len(t), 3))
-    jump[int(2 * fps):, 0] = 0.5
-    jump[int(2 * fps) - 1: int(2 * fps) + 2, 0] = [0.1, 0.3, 0.5]
+    jump[int(2 * fps):, 0] = 1.0
+    jump[int(2 * fps) - 1: int(2 * fps) + 2, 0] = [0.2, 0.6, 1.0]
     assert _detect(jump, fps, **MID_OFF, **SLOW_OFF)[int(2 * fps) - 2] == 1
-    # a zigzag with the same net drift (unit steps of +0.07 and -0.01 instead of +0.03): the
+    # a zigzag with the same net drift (unit steps of +0.13 and -0.03 instead of +0.05): the
     # arm moves at every unit step (mid fires), but not always the same way, so slow does not
     zig = steady.copy()
-    zig[:, 0] += 0.04 * ((np.arange(len(t)) // 2) % 2) * (steady[:, 0] > 0) * (steady[:, 0] < 0.6)
+    zig[:, 0] += 0.08 * ((np.arange(len(t)) // 2) % 2) * (steady[:, 0] > 0) * (steady[:, 0] < 1.0)
     assert (_detect(zig, fps, **FAST_OFF, **SLOW_OFF)[middle] == 1).all()
     assert not (_detect(zig, fps, **FAST_OFF, **MID_OFF)[middle] == 1).any()
     # nothing fires on a still arm
