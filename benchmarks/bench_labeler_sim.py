@@ -1,4 +1,7 @@
-"""Labeler accuracy on scripted robosuite demonstrations, truth from the expert's phases.
+"""Labeler accuracy on simulated robots: expert task demos (`--data task`, truth from the
+expert's phases) or scripted motion primitives (`--data script`, truth = the commanded segment;
+see `motionprior.sim.motion_script`, pairs `SCRIPT_PAIRS`). The rest of this docstring
+describes the task data.
 
 Data: action-only (no images) demos of the robosuite waypoint expert
 (`motionprior.sim.experts_robosuite`) on Lift/Panda@20hz, Lift/UR5e@10hz, Lift/Kinova3@20hz and
@@ -38,7 +41,8 @@ on the held-out split it labels. The baseline's threshold is tuned per pair on t
 (81 log-spaced values, as in bench_labeler_accuracy.py) and scored on the held-out split.
 
 Usage:
-    python benchmarks/bench_labeler_sim.py [--episodes 8] [--share 0.4]
+    python benchmarks/bench_labeler_sim.py [--data task|script] [--episodes 8] [--share 0.4]
+        [--truth commanded|executed] [--cache /tmp/sim.pkl]
         [--write-annotations /tmp/sim_heldout.jsonl.gz]
 """
 
@@ -154,9 +158,10 @@ def collect_script(pair: str, episodes: int):
     with make_env(pair, cameras=()) as env:
         for split, start in (("tune", 0), ("held_out", HELD_OUT_SEED)):
             got = scripted_episodes(env, list(range(start, start + episodes)))
-            trajs = [trajectory_from_arrays(s, np.zeros((len(s), env.action_dim)), env.spec,
-                                            env.fps) for s, _ in got]
-            out[split] = (trajs, [labels for _, labels in got])
+            trajs = [trajectory_from_arrays(e.states, np.zeros((len(e.states), env.action_dim)),
+                                            env.spec, env.fps) for e in got]
+            out[split] = (trajs, [e.commanded for e in got])
+            out[f"{split}_executed"] = (trajs, [e.executed for e in got])
     return out
 
 
@@ -196,6 +201,9 @@ def main() -> None:
     ap.add_argument("--data", choices=("task", "script"), default="task",
                     help="task: Lift/Stack expert demos, truth from its phases; script: "
                     "scripted motion primitives (motionprior.sim.motion_script)")
+    ap.add_argument("--truth", choices=("commanded", "executed"), default="commanded",
+                    help="script data: the label of the commanded segment, or of the segment "
+                    "the arm executes (the commanded one delayed by its measured response delay)")
     ap.add_argument("--pairs", default="", help="comma-separated pair names (default: "
                     "the 4 task pairs, or the 7 script pairs)")
     ap.add_argument("--cache", default="", help="pickle file that keeps simulated data")
@@ -215,7 +223,8 @@ def main() -> None:
         else:
             key = f"script {pair} {args.episodes}"
             data = cached(args.cache, key, lambda pair=pair: collect_script(pair, args.episodes))
-        (ttr, tlab), (htr, hlab) = data["tune"], data["held_out"]
+        suffix = "_executed" if args.data == "script" and args.truth == "executed" else ""
+        (ttr, tlab), (htr, hlab) = data["tune" + suffix], data["held_out" + suffix]
         true_t = labels_to_codes([x for ep in tlab for x in ep])
         accs = [np.mean(FixedThresholdLabeler(th).codes(Batch.of(ttr)) == true_t)
                 for th in THRESHOLDS]

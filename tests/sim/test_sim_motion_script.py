@@ -16,6 +16,8 @@ from motionprior.sim.motion_script import (
     YAW_LIMIT,
     MotionScript,
     SegmentPlanner,
+    delayed,
+    response_delay_steps,
     speed_factor,
     tracking_lag_seconds,
 )
@@ -101,3 +103,19 @@ def test_metaworld_hand_follows_without_oscillation(mw_env):
     states, _ = script.rollout()
     # a hand that overshoots and swings back every few steps has large second differences
     assert np.abs(np.diff(states[:, :3], 2, axis=0)).max() < 2e-3
+
+
+def test_response_delay_is_the_shift_that_aligns_the_paths():
+    class Done:  # a finished rollout: set-points and the end effector 3 steps behind them
+        hz = 20.0
+        goals = [np.array([0.01 * t, 0.0, 0.02 * np.sin(t / 5)]) for t in range(100)]
+
+    states = np.zeros((100, 7))
+    states[3:, :3] = np.asarray(Done.goals)[:-3]
+    assert response_delay_steps(Done(), states) == 3
+    assert response_delay_steps(Done(), np.c_[np.asarray(Done.goals), np.zeros((100, 4))]) == 0
+
+
+def test_delayed_labels_shift_later_and_keep_the_length():
+    assert delayed(["a", "b", "c", "d"], 2) == ["a", "a", "a", "b"]
+    assert delayed(["a", "b"], 0) == ["a", "b"]

@@ -262,10 +262,45 @@ def tracking_lag_seconds(env: SimEnv, seed: int = 0, speed: float = NOMINAL_SPEE
     return max(0.0, float(np.mean(gaps[len(gaps) // 2:])) / speed)
 
 
+def response_delay_steps(script: MotionScript, states: np.ndarray, most: float = 0.5) -> int:
+    """Steps by which the executed path trails the commanded one in a finished rollout: the
+    shift (0 .. `most` seconds) that minimizes the RMS distance between the set-point at t and
+    the end effector at t + shift."""
+    goals = np.asarray(script.goals)
+    costs = [np.mean(np.sum((goals[: len(goals) - k] - states[k:, :3]) ** 2, axis=1))
+             for k in range(int(most * script.hz) + 1)]
+    return int(np.argmin(costs))
+
+
+def delayed(labels: list[str], steps: int) -> list[str]:
+    """`labels` shifted `steps` later in time (the first label repeats at the start)."""
+    return [labels[max(t - steps, 0)] for t in range(len(labels))]
+
+
+@dataclass(frozen=True)
+class ScriptedEpisode:
+    """One rollout: states, the commanded labels, and the labels of the executed motion (the
+    commanded ones delayed by the arm's response delay, measured once per env)."""
+
+    states: np.ndarray
+    commanded: list[str]
+    executed: list[str]
+
+
+CALIBRATION_SEED = 10**6  # the rollout that measures the response delay (never an episode)
+
+
 def scripted_episodes(env: SimEnv, seeds: list[int], seconds: float = 15.0
-                      ) -> list[tuple[np.ndarray, list[str]]]:
-    """`(states, labels)` of one scripted episode per seed (the gripper's travel time and the
-    controller's lag are measured once for `env`)."""
+                      ) -> list[ScriptedEpisode]:
+    """One scripted episode per seed. Measured once for `env`: the gripper's travel time, the
+    controller's lag (for the feed-forward lead) and the response delay that remains with it
+    (on a calibration rollout of its own seed)."""
     grip = gripper_travel_seconds(env)
     lead = LEAD_FRACTION * tracking_lag_seconds(env)
-    return [MotionScript(env, s, seconds, grip, lead).rollout() for s in seeds]
+    calibration = MotionScript(env, CALIBRATION_SEED, seconds, grip, lead)
+    delay = response_delay_steps(calibration, calibration.rollout()[0])
+    out = []
+    for seed in seeds:
+        states, labels = MotionScript(env, seed, seconds, grip, lead).rollout()
+        out.append(ScriptedEpisode(states, labels, delayed(labels, delay)))
+    return out
