@@ -157,7 +157,9 @@ def collect_script(pair: str, episodes: int):
     out = {}
     with make_env(pair, cameras=()) as env:
         for split, start in (("tune", 0), ("held_out", HELD_OUT_SEED)):
-            got = scripted_episodes(env, list(range(start, start + episodes)))
+            got, rejected = scripted_episodes(env, start, episodes)
+            print(f"{pair} {split}: kept seeds {[e.seed for e in got]}, rejected {rejected} "
+                  "(arm strayed from the command)", flush=True)
             trajs = [trajectory_from_arrays(e.states, np.zeros((len(e.states), env.action_dim)),
                                             env.spec, env.fps) for e in got]
             out[split] = (trajs, [e.commanded for e in got])

@@ -121,6 +121,36 @@ def test_label_eval_scores_an_annotation_file(items, dataset, tmp_path, capsys):
     assert "1 episodes in 1 group(s)" in capsys.readouterr().out
 
 
+def test_label_eval_plots_the_least_agreeing_episodes(items, tmp_path, capsys):
+    path = tmp_path / "ann.jsonl"
+    save_annotations(path, items)
+    plots = tmp_path / "worst"
+    assert run(["label-eval", "--annotations", str(path), "--plots", str(plots),
+                "--plot-count", "2"]) == 0
+    out = capsys.readouterr().out
+    files = sorted(plots.glob("*.png"))
+    assert [f.name.split("_")[0] for f in files] == ["worst1", "worst2"]
+    assert all(f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for f in files)
+    assert f"wrote {files[0]}" in out
+    # the plotted episodes are the two with the lowest agreement
+    lab = MotionLabeler().fit([it.trajectory for it in items])
+    agree = [np.mean(np.array(lab.label(it.trajectory)) == np.array(it.labels)) for it in items]
+    worst_two = {int(f.name.split("_")[1].removeprefix("episode")) for f in files}
+    assert worst_two == set(np.argsort(agree)[:2].tolist())
+    with pytest.raises(ConfigError, match="--plot-count must be >= 1, got 0"):
+        run(["label-eval", "--annotations", str(path), "--plots", str(plots),
+             "--plot-count", "0"])
+
+
+def test_plot_with_a_reference_of_the_wrong_length_is_a_clear_error(items, tmp_path):
+    from motionprior.motion.plot import plot_labels
+
+    tr = items[0].trajectory
+    with pytest.raises(DataError, match=f"3 reference labels for a trajectory of {len(tr)} steps"):
+        plot_labels(tr, items[0].labels, tmp_path / "x.png", reference=["stop"] * 3)
+    assert not (tmp_path / "x.png").exists()
+
+
 @pytest.mark.filterwarnings("ignore:.*video file")
 def test_joint_space_dataset_is_a_clear_error(shared_data):
     with pytest.raises(DataError, match="no end-effector translation"):

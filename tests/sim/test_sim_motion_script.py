@@ -10,6 +10,8 @@ from motionprior.motion.vocabulary import parse_label
 from motionprior.sim.motion_script import (
     BOX_HIGH,
     BOX_LOW,
+    MAX_ANGLE_ERROR,
+    MAX_POSITION_ERROR,
     MEAN_FACTOR,
     PITCH_LIMIT,
     PROFILES,
@@ -19,6 +21,7 @@ from motionprior.sim.motion_script import (
     delayed,
     response_delay_steps,
     speed_factor,
+    tracking_errors,
     tracking_lag_seconds,
 )
 
@@ -82,6 +85,8 @@ def test_the_arm_moves_as_the_label_says(env_name, request):
     states, labels = script.rollout()
     assert states.shape == (int(script.starts[-1] * env.fps), env.spec.state_dim)
     assert len(labels) == len(states)
+    position_error, angle_error = script.tracking_error
+    assert position_error < MAX_POSITION_ERROR and angle_error < MAX_ANGLE_ERROR
     start, end, label = _longest_move(script, labels)
     assert end - start >= 0.5 * env.fps, "the plan has a move of at least 0.5 s"
     axis = int(np.flatnonzero(parse_label(label).values[:3])[0])
@@ -119,3 +124,15 @@ def test_response_delay_is_the_shift_that_aligns_the_paths():
 def test_delayed_labels_shift_later_and_keep_the_length():
     assert delayed(["a", "b", "c", "d"], 2) == ["a", "a", "a", "b"]
     assert delayed(["a", "b"], 0) == ["a", "b"]
+
+
+def test_tracking_errors_are_the_worst_distance_and_angle():
+    states = np.zeros((4, 7))
+    goals = np.zeros((4, 3))
+    goals[2] = [0.03, 0.04, 0.0]  # 5 cm off at one step
+    angles = np.zeros((4, 3))
+    angles[1] = [0.0, 0.2, 0.0]  # commanded pitch 0.2 rad, measured 0
+    position, angle = tracking_errors(states, goals, angles)
+    assert position == pytest.approx(0.05)
+    assert angle == pytest.approx(0.2)
+    assert tracking_errors(states[:, :4], goals, None) == (pytest.approx(0.05), 0.0)

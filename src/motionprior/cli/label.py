@@ -64,6 +64,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--annotations", required=True, help="annotation file (.jsonl or .jsonl.gz)")
     _labeler_flags(p)
     p.add_argument("--top", type=int, default=10, help="how many confusions to list")
+    p.add_argument("--plots", default=None, metavar="DIR",
+                   help="also draw the episodes that agree least with their annotation as "
+                   "PNGs in DIR (trajectory, labeler vs annotation, differences in red)")
+    p.add_argument("--plot-count", type=int, default=3,
+                   help="how many of the least-agreeing episodes --plots draws (default 3)")
     p.set_defaults(func=run_eval)
 
 
@@ -136,6 +141,8 @@ def run_plot(args: argparse.Namespace) -> int:
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    if args.plot_count < 1:
+        raise ConfigError(f"--plot-count must be >= 1, got {args.plot_count}")
     from motionprior.motion.annotations import load_annotations
     from motionprior.motion.evaluate import format_score, score
 
@@ -153,4 +160,24 @@ def run_eval(args: argparse.Namespace) -> int:
     print(format_score(result, top=args.top,
                        title=f"{args.method} labeler on {args.annotations}: {len(items)} "
                        f"episodes in {len(by_group)} group(s)"))
+    if args.plots:
+        _plot_worst(items, predicted, args)
     return 0
+
+
+def _plot_worst(items, predicted: list[list[str]], args: argparse.Namespace) -> None:
+    """PNGs of the `--plot-count` episodes whose labels agree least with their annotation."""
+    from pathlib import Path
+
+    from motionprior.motion.plot import plot_labels
+
+    agree = [sum(a == b for a, b in zip(p, it.labels, strict=True)) / max(len(p), 1)
+             for p, it in zip(predicted, items, strict=True)]
+    worst = sorted(range(len(items)), key=lambda i: agree[i])[: args.plot_count]
+    for rank, i in enumerate(worst):
+        slug = "".join(c if c.isalnum() or c in "-_" else "_" for c in items[i].group)
+        out = Path(args.plots) / f"worst{rank + 1}_episode{i}_{slug}.png"
+        plot_labels(items[i].trajectory, predicted[i], out, reference=items[i].labels,
+                    title=f"{args.annotations}: episode {i} ({items[i].group}), "
+                    f"{args.method} labeler agrees on {agree[i]:.0%} of steps")
+        print(f"wrote {out}")

@@ -28,9 +28,13 @@ def label_segments(labels: list[str]) -> list[tuple[int, int, str]]:
 
 
 def plot_labels(
-    trajectory: Trajectory, labels: list[str], out: str | os.PathLike, *, title: str = ""
+    trajectory: Trajectory, labels: list[str], out: str | os.PathLike, *, title: str = "",
+    reference: list[str] | None = None, reference_name: str = "annotation",
 ) -> None:
-    """Draw `trajectory` with its per-step `labels` into the PNG file `out` (atomically)."""
+    """Draw `trajectory` with its per-step `labels` into the PNG file `out` (atomically).
+
+    With `reference` (e.g. annotated labels), a strip at the bottom shows both label sequences
+    one above the other and marks in red the steps where they differ."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -39,6 +43,9 @@ def plot_labels(
 
     if len(labels) != len(trajectory):
         raise DataError(f"{len(labels)} labels for a trajectory of {len(trajectory)} steps")
+    if reference is not None and len(reference) != len(trajectory):
+        raise DataError(f"{len(reference)} reference labels for a trajectory of "
+                        f"{len(trajectory)} steps")
     t = np.arange(len(trajectory)) / trajectory.fps
     rows: list[tuple[str, np.ndarray, tuple[str, ...]]] = [
         ("position", trajectory.position, ("x (forward)", "y (left)", "z (up)"))
@@ -49,26 +56,49 @@ def plot_labels(
     if trajectory.gripper is not None:
         rows.append(("gripper opening", trajectory.gripper[:, None], ("gripper",)))
     segments = label_segments(list(labels))
-    distinct = list(dict.fromkeys(lab for _, _, lab in segments))
-    cmap = plt.get_cmap("tab20")
-    colour = {lab: cmap(i % 20) for i, lab in enumerate(distinct)}
-    fig, axes = plt.subplots(len(rows), 1, figsize=(12, 2.4 * len(rows) + 1.2), sharex=True,
-                             squeeze=False)
+    distinct = list(dict.fromkeys([lab for _, _, lab in segments] + list(reference or [])))
+    palette = [plt.get_cmap(name)(k) for name in ("tab20", "tab20b", "tab20c")
+               for k in range(20)]  # 60 distinct colours before any repeats
+    colour = {lab: palette[i % len(palette)] for i, lab in enumerate(distinct)}
+    heights = [2.4] * len(rows) + ([0.9] if reference is not None else [])
+    fig, axes = plt.subplots(len(heights), 1, figsize=(12, sum(heights) + 1.2), sharex=True,
+                             squeeze=False, gridspec_kw={"height_ratios": heights})
     dt = 1.0 / trajectory.fps
-    for ax, (name, values, names) in zip(axes[:, 0], rows, strict=True):
+    for ax, (name, values, names) in zip(axes[: len(rows), 0], rows, strict=True):
         for s, e, lab in segments:
             ax.axvspan(s * dt, e * dt, color=colour[lab], alpha=0.35, linewidth=0)
         for k in range(values.shape[1]):
             ax.plot(t, values[:, k], label=names[k], linewidth=1.2)
         ax.set_ylabel(name)
         ax.legend(loc="upper right", fontsize=7)
+    if reference is not None:
+        _comparison_strip(axes[-1, 0], labels, reference, reference_name, colour, dt)
     axes[-1, 0].set_xlabel("time [s]")
-    handles = [Patch(color=colour[lab], alpha=0.5, label=lab) for lab in distinct[:24]]
+    handles = [Patch(color=colour[lab], alpha=0.5, label=lab) for lab in distinct[:40]]
     fig.legend(handles=handles, loc="lower center", ncol=min(4, len(handles)), fontsize=7,
-               title="motion labels" + (" (first 24)" if len(distinct) > 24 else ""))
+               title="motion labels" + (" (first 40)" if len(distinct) > 40 else ""))
     if title:
         fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.06 + 0.025 * ((len(handles) + 3) // 4), 1, 1))
     with atomic_path(out) as tmp:
         fig.savefig(tmp, format="png", dpi=100)
     plt.close(fig)
+
+
+def _comparison_strip(ax, labels: list[str], reference: list[str], reference_name: str,
+                      colour: dict, dt: float) -> None:
+    """Rows of label bands, bottom to top: reference, labeler, and red where they differ."""
+    differ = [str(a != b) for a, b in zip(labels, reference, strict=True)]
+    rows = ((0.05, 0.33, reference), (0.38, 0.66, labels))
+    for low, high, seq in rows:
+        for s, e, lab in label_segments(list(seq)):
+            ax.axvspan(s * dt, e * dt, ymin=low, ymax=high, color=colour[lab], alpha=0.6,
+                       linewidth=0)
+    for s, e, flag in label_segments(differ):
+        if flag == "True":
+            ax.axvspan(s * dt, e * dt, ymin=0.72, ymax=0.95, color="red", linewidth=0)
+    ax.set_ylim(0, 1)
+    ax.set_yticks([0.19, 0.52, 0.835])
+    ax.set_yticklabels([reference_name, "labeler", "differ"], fontsize=7)
+    agree = 1.0 - differ.count("True") / max(len(differ), 1)
+    ax.set_ylabel(f"agree {agree:.0%}", fontsize=8)
