@@ -106,9 +106,9 @@ class SegmentPlanner:
         if kind == "grip":
             return self._grip(Segment(MotionLabel(), self.gripper_seconds, np.zeros(3)))
         if kind == "tilt":
-            return self._turn(0.0, float(r.uniform(0.6, 1.0)), profile, tilt=True)
+            return self._turn(float(r.uniform(0.6, 1.0)), profile, tilt=True)
         if kind == "rotate":
-            return self._turn(0.0, float(r.uniform(0.6, 1.2)), profile, tilt=False)
+            return self._turn(float(r.uniform(0.6, 1.2)), profile, tilt=False)
         seconds = float(r.uniform(0.6, 1.8)) if kind == "move" else float(r.uniform(0.6, 1.2))
         if kind == "move_grip":
             seconds = max(seconds, self.gripper_seconds)
@@ -116,7 +116,7 @@ class SegmentPlanner:
         if kind == "move_grip":
             return self._grip(Segment(seg.label, seconds, seg.velocity, profile=profile))
         if kind == "move_rotate":
-            turn = self._turn(0.0, seconds, profile, tilt=False)
+            turn = self._turn(seconds, profile, tilt=False)
             return Segment(MotionLabel(*seg.label.values[:3], 0, turn.label.rotate, 0), seconds,
                            seg.velocity, yaw_rate=turn.yaw_rate, profile=profile)
         return seg
@@ -143,7 +143,7 @@ class SegmentPlanner:
         self.pos = self.pos + velocity * seconds * MEAN_FACTOR[profile]
         return Segment(MotionLabel(*values), seconds, velocity, profile=profile)
 
-    def _turn(self, _: float, seconds: float, profile: str, tilt: bool) -> Segment:
+    def _turn(self, seconds: float, profile: str, tilt: bool) -> Segment:
         r = self.rng
         rate = float(r.uniform(0.25, 0.5) if tilt else r.uniform(0.4, 1.0))
         angle = rate * seconds * MEAN_FACTOR[profile]
