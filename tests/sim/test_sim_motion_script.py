@@ -7,20 +7,22 @@ import numpy as np
 import pytest
 
 from motionprior.motion.vocabulary import parse_label
-from motionprior.sim.motion_script import (
+from motionprior.sim.motion_plan import (
     BOX_HIGH,
     BOX_LOW,
-    MAX_ANGLE_ERROR,
-    MAX_POSITION_ERROR,
     MEAN_FACTOR,
     PITCH_LIMIT,
     PROFILES,
     YAW_LIMIT,
-    MotionScript,
     SegmentPlanner,
+    speed_factor,
+)
+from motionprior.sim.motion_script import (
+    MAX_ANGLE_ERROR,
+    MAX_POSITION_ERROR,
+    MotionScript,
     delayed,
     response_delay_steps,
-    speed_factor,
     tracking_errors,
     tracking_lag_seconds,
 )
