@@ -156,11 +156,11 @@ def tune(args) -> None:
 
 
 def ceiling(args) -> None:
-    """A diagnostic, never used for defaults: the same search run on the *held-out* scripted
-    primitives themselves, without reference checks: the best this design can reach there."""
+    """A diagnostic, never used for defaults: the same search run on the *held-out* simulator
+    data themselves, without reference checks: the best this design can reach there."""
     with open(args.sim_cache, "rb") as f:
         store = pickle.load(f)
-    held_out = [store[k]["held_out"] for k in sorted(store) if k.startswith("script")]
+    held_out = [store[k]["held_out"] for k in sorted(store) if k.startswith(args.ceiling)]
     coordinate_search(lambda params: mean_accuracy(held_out, params), args, checked=False)
 
 
@@ -243,8 +243,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--tune", action="store_true", help="coordinate search on the tuning data")
     ap.add_argument("--only", default="", help="comma-separated parameters to tune")
-    ap.add_argument("--ceiling", action="store_true", help="diagnostic: tune on the held-out "
-                    "scripted primitives of --sim-cache (the best the design can reach there)")
+    ap.add_argument("--ceiling", choices=("script", "task"), default=None,
+                    help="diagnostic: tune on the held-out simulator data of --sim-cache, "
+                    "scripted primitives or task demos (the best the design can reach there)")
     ap.add_argument("--start", default="", help="JSON dict of parameters to start from")
     ap.add_argument("--rounds", type=int, default=1, help="coordinate-search rounds")
     ap.add_argument("--sim-cache", default="", help="with --tune: also tune on the tuning splits "
