@@ -127,10 +127,15 @@ def truth_labels(expert, steps, share: float, rot_tol: float, opening0: float) -
     return labels
 
 
-def collect(pair: str, episodes: int, share: float, rot_tol: float):
+def _env(pair: str, osc_kp: float | None):
+    """The pair's env without cameras; `osc_kp` applies to robosuite pairs only."""
+    return make_env(pair, cameras=(), osc_kp=osc_kp if pair.startswith("robosuite") else None)
+
+
+def collect(pair: str, episodes: int, share: float, rot_tol: float, osc_kp: float | None):
     """{split: (trajectories, labels)} of `pair`, split = "tune" / "held_out"."""
     out = {}
-    with make_env(pair, cameras=()) as env:
+    with _env(pair, osc_kp) as env:
         expert = env.expert()
         for split, start in (("tune", 0), ("held_out", HELD_OUT_SEED)):
             trajs, labels, seed = [], [], start
@@ -152,10 +157,10 @@ SCRIPT_PAIRS = ("robosuite/Lift/Panda@20hz", "robosuite/Lift/UR5e@10hz",
                 "robosuite/Lift/IIWA@20hz", "robosuite/Lift/Panda@5hz", "metaworld/reach-v3")
 
 
-def collect_script(pair: str, episodes: int):
+def collect_script(pair: str, episodes: int, osc_kp: float | None):
     """{split: (trajectories, labels)} of scripted motion primitives on `pair`."""
     out = {}
-    with make_env(pair, cameras=()) as env:
+    with _env(pair, osc_kp) as env:
         for split, start in (("tune", 0), ("held_out", HELD_OUT_SEED)):
             got, rejected = scripted_episodes(env, start, episodes)
             print(f"{pair} {split}: kept seeds {[e.seed for e in got]}, rejected {rejected} "
@@ -208,6 +213,9 @@ def main() -> None:
                     "the arm executes (the commanded one delayed by its measured response delay)")
     ap.add_argument("--pairs", default="", help="comma-separated pair names (default: "
                     "the 4 task pairs, or the 7 script pairs)")
+    ap.add_argument("--osc-kp", type=float, default=None,
+                    help="stiffness of robosuite's OSC controller (default: robosuite's 150); "
+                    "higher tracks the commands more tightly")
     ap.add_argument("--cache", default="", help="pickle file that keeps simulated data")
     ap.add_argument("--write-annotations", default="", help="write the held-out data here")
     ap.add_argument("--params", default="{}", help="JSON dict of labeler parameters that "
@@ -216,15 +224,17 @@ def main() -> None:
     params = json.loads(args.params)
     t0 = time.time()
     rows, items, pooled = [], [], {"truth": [], "adaptive": [], "baseline": [], "far": []}
+    kp = f" kp{args.osc_kp:g}" if args.osc_kp is not None else ""
     pairs = args.pairs or ",".join(PAIRS if args.data == "task" else SCRIPT_PAIRS)
     for pair in pairs.split(","):
         if args.data == "task":
-            key = f"task {pair} {args.episodes} {args.share} {args.rot_tol}"
+            key = f"task {pair} {args.episodes} {args.share} {args.rot_tol}{kp}"
             data = cached(args.cache, key, lambda pair=pair: collect(
-                pair, args.episodes, args.share, args.rot_tol))
+                pair, args.episodes, args.share, args.rot_tol, args.osc_kp))
         else:
-            key = f"script {pair} {args.episodes}"
-            data = cached(args.cache, key, lambda pair=pair: collect_script(pair, args.episodes))
+            key = f"script {pair} {args.episodes}{kp}"
+            data = cached(args.cache, key, lambda pair=pair: collect_script(
+                pair, args.episodes, args.osc_kp))
         suffix = "_executed" if args.data == "script" and args.truth == "executed" else ""
         (ttr, tlab), (htr, hlab) = data["tune" + suffix], data["held_out" + suffix]
         true_t = labels_to_codes([x for ep in tlab for x in ep])

@@ -138,3 +138,18 @@ def test_tracking_errors_are_the_worst_distance_and_angle():
     assert position == pytest.approx(0.05)
     assert angle == pytest.approx(0.2)
     assert tracking_errors(states[:, :4], goals, None) == (pytest.approx(0.05), 0.0)
+
+
+def test_osc_stiffness_reaches_the_controller_and_is_checked():
+    from motionprior.errors import ConfigError
+    from motionprior.sim.env import make_env
+
+    with make_env("robosuite/Lift/Panda@20hz", cameras=(), osc_kp=1000) as env:
+        controller = env._robot.composite_controller.part_controllers["right"]
+        np.testing.assert_allclose(controller.kp, 1000.0)
+        np.testing.assert_allclose(controller.kd, 2 * np.sqrt(1000.0))  # critically damped
+        assert tracking_lag_seconds(env) < 0.15  # stiffer than the default (about 0.2 s)
+    with pytest.raises(ConfigError, match="osc_kp applies to robosuite pairs only"):
+        make_env("metaworld/reach-v3", cameras=(), osc_kp=1000)
+    with pytest.raises(ConfigError, match="osc_kp must be a positive number, got -5"):
+        make_env("robosuite/Lift/Panda@20hz", cameras=(), osc_kp=-5)

@@ -178,13 +178,18 @@ def _embodiment_spec(pair: PairSpec) -> EmbodimentSpec:
 
 
 def make_env(pair: PairSpec | str, cameras: tuple[str, ...] = ("scene",),
-             image_size: tuple[int, int] = (128, 128), max_steps: int | None = None) -> SimEnv:
-    """Build the adapter of `pair` (a `PairSpec` or a pair name)."""
+             image_size: tuple[int, int] = (128, 128), max_steps: int | None = None,
+             osc_kp: float | None = None) -> SimEnv:
+    """Build the adapter of `pair` (a `PairSpec` or a pair name). `osc_kp` replaces the
+    stiffness of robosuite's OSC controller (default 150; higher tracks commands more tightly);
+    Meta-World's mocap arm has none."""
     pair = parse_pair(pair) if isinstance(pair, str) else pair
     if pair.simulator == "metaworld":
+        if osc_kp is not None:
+            raise ConfigError(f"osc_kp applies to robosuite pairs only, not {pair.name}")
         from motionprior.sim.metaworld_env import MetaWorldEnv
 
         return MetaWorldEnv(pair, cameras, image_size, max_steps)
     from motionprior.sim.robosuite_env import RobosuiteEnv
 
-    return RobosuiteEnv(pair, cameras, image_size, max_steps)
+    return RobosuiteEnv(pair, cameras, image_size, max_steps, osc_kp=osc_kp)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from motionprior.data.embodiments.sim import ROBOSUITE_METERS_PER_UNIT, ROBOSUITE_RADIANS_PER_UNIT
-from motionprior.errors import UnknownNameError
+from motionprior.errors import ConfigError, UnknownNameError
 from motionprior.sim.env import SimEnv
 from motionprior.sim.render import CameraSpec
 from motionprior.sim.rotations import rpy, snap_to_axes
@@ -49,7 +49,7 @@ class RobosuiteEnv(SimEnv):
     HIDE_GEOM_GROUPS = (0,)
 
     def __init__(self, pair: PairSpec, cameras: tuple[str, ...], image_size: tuple[int, int],
-                 max_steps: int | None = None) -> None:
+                 max_steps: int | None = None, osc_kp: float | None = None) -> None:
         seconds = EPISODE_SECONDS.get(pair.task)
         if seconds is None:
             raise UnknownNameError("robosuite task", pair.task, list(EPISODE_SECONDS))
@@ -57,10 +57,15 @@ class RobosuiteEnv(SimEnv):
         robosuite, load_config = _import_robosuite()
         if pair.robot not in robosuite.ALL_ROBOTS:
             raise UnknownNameError("robosuite robot", pair.robot, list(robosuite.ALL_ROBOTS))
+        controller = load_config(controller="BASIC", robot=pair.robot)
+        if osc_kp is not None:
+            if not osc_kp > 0 or osc_kp == float("inf"):
+                raise ConfigError(f"osc_kp must be a positive number, got {osc_kp}")
+            controller["body_parts"]["right"]["kp"] = float(osc_kp)  # critically damped
         self._env = robosuite.make(
             pair.task,
             robots=pair.robot,
-            controller_configs=load_config(controller="BASIC", robot=pair.robot),
+            controller_configs=controller,
             has_renderer=False,
             has_offscreen_renderer=False,
             use_camera_obs=False,
