@@ -169,6 +169,9 @@ def collect_script(pair: str, episodes: int, osc_kp: float | None):
                                             env.spec, env.fps) for e in got]
             out[split] = (trajs, [e.commanded for e in got])
             out[f"{split}_executed"] = (trajs, [e.executed for e in got])
+            out[f"{split}_action"] = ([trajectory_from_arrays(e.states, e.actions, env.spec,
+                                                              env.fps, source="action")
+                                       for e in got], [e.commanded for e in got])
     return out
 
 
@@ -213,6 +216,9 @@ def main() -> None:
                     "the arm executes (the commanded one delayed by its measured response delay)")
     ap.add_argument("--pairs", default="", help="comma-separated pair names (default: "
                     "the 4 task pairs, or the 7 script pairs)")
+    ap.add_argument("--source", choices=("state", "action"), default="state",
+                    help="script data: label the measured end-effector states, or the "
+                    "integrated actions (commands) as a pseudo-trajectory")
     ap.add_argument("--osc-kp", type=float, default=None,
                     help="stiffness of robosuite's OSC controller (default: robosuite's 150); "
                     "higher tracks the commands more tightly")
@@ -236,6 +242,8 @@ def main() -> None:
             data = cached(args.cache, key, lambda pair=pair: collect_script(
                 pair, args.episodes, args.osc_kp))
         suffix = "_executed" if args.data == "script" and args.truth == "executed" else ""
+        if args.data == "script" and args.source == "action":
+            suffix = "_action"
         (ttr, tlab), (htr, hlab) = data["tune" + suffix], data["held_out" + suffix]
         true_t = labels_to_codes([x for ep in tlab for x in ep])
         accs = [np.mean(FixedThresholdLabeler(th).codes(Batch.of(ttr)) == true_t)

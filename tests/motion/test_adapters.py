@@ -41,6 +41,21 @@ def test_delta_actions_are_integrated_in_canonical_units_when_the_state_has_no_p
     np.testing.assert_allclose(tr.gripper, [1.0, 0.0, 0.0])  # 1 = closed in raw units
 
 
+def test_source_action_integrates_the_actions_even_when_the_state_has_a_pose():
+    rng = np.random.default_rng(1)
+    state = rng.uniform(0, 1, (5, 7))
+    actions = rng.normal(size=(5, 7)) * 0.01
+    wx = get_embodiment("widowx_bridge")  # state: x y z r p y g; actions: deltas of them
+    by_state = trajectory_from_arrays(state, actions, wx, 5.0)
+    by_action = trajectory_from_arrays(state, actions, wx, 5.0, source="action")
+    np.testing.assert_allclose(by_state.position, state[:, :3])
+    expected = np.concatenate([np.zeros((1, 3)), np.cumsum(actions[:-1, :3], axis=0)])
+    np.testing.assert_allclose(by_action.position, expected)
+    np.testing.assert_allclose(by_action.gripper, by_state.gripper)  # the opening: state
+    with pytest.raises(DataError, match="source must be 'state' or 'action', got 'video'"):
+        trajectory_from_arrays(state, actions, wx, 5.0, source="video")
+
+
 def test_absolute_actions_are_the_pose_reached_one_step_later():
     action = VectorSpec(names=("x", "y", "z"), kind="absolute", translation=(0, 1, 2))
     state = VectorSpec(names=("j1",))

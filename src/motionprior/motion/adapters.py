@@ -32,9 +32,17 @@ def trajectory_from_episode(episode: Episode, spec: EmbodimentSpec | None = None
 
 
 def trajectory_from_arrays(
-    state: np.ndarray, actions: np.ndarray, spec: EmbodimentSpec, fps: float
+    state: np.ndarray, actions: np.ndarray, spec: EmbodimentSpec, fps: float,
+    source: str = "state",
 ) -> Trajectory:
-    """The trajectory of one episode given its `[T, S]` states and `[T, A]` actions."""
+    """The trajectory of one episode given its `[T, S]` states and `[T, A]` actions.
+
+    `source="state"` (METHOD.md's rule) takes positions and angles from the end-effector state
+    where the spec has them, else integrates the actions; `source="action"` always uses the
+    actions (the commanded motion), e.g. to compare the two. The gripper opening comes from the
+    state either way where the state has it."""
+    if source not in ("state", "action"):
+        raise DataError(f"source must be 'state' or 'action', got {source!r}")
     state = np.asarray(state)
     actions = np.asarray(actions)
     if state.ndim != 2 or state.shape[1] != spec.state_dim:
@@ -47,13 +55,13 @@ def trajectory_from_arrays(
             f"actions must have shape [T, {spec.action_dim}] for embodiment {spec.name!r}, "
             f"got {actions.shape}"
         )
-    position = _pick(spec, state, actions, "translation")
+    position = _pick(spec, state, actions, "translation", source)
     if position is None:
         raise DataError(
             f"embodiment {spec.name!r} has no end-effector translation in its state or action "
             "(joint space only); motion labels need end-effector positions"
         )
-    rotation = _pick(spec, state, actions, "rotation")
+    rotation = _pick(spec, state, actions, "rotation", source)
     gripper = None
     for vec, x in ((spec.state, state), (spec.action, actions)):
         if vec.gripper is not None:
@@ -62,8 +70,10 @@ def trajectory_from_arrays(
     return Trajectory(position, fps, rotation, gripper)
 
 
-def _pick(spec: EmbodimentSpec, state: np.ndarray, actions: np.ndarray, part: str):
-    for vec, x, is_action in ((spec.state, state, False), (spec.action, actions, True)):
+def _pick(spec: EmbodimentSpec, state: np.ndarray, actions: np.ndarray, part: str,
+          source: str):
+    order = ((spec.state, state, False), (spec.action, actions, True))
+    for vec, x, is_action in order[1:] if source == "action" else order:
         if getattr(vec, part) is not None:
             return _as_path(vec, x, part, is_action)
     return None

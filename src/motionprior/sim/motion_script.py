@@ -67,7 +67,7 @@ class MotionScript:
         state = obs["state"].astype(np.float64)
         goal, grip = state[:3].copy(), 1
         roll, pitch, yaw = state[3:6] if self.rotation else (0.0, 0.0, 0.0)
-        states, labels, self.goals, angles = [], [], [], []
+        states, labels, self.goals, self.actions, angles = [], [], [], [], []
         for t in range(int(self.starts[-1] * self.hz)):
             mid = (t + 0.5) / self.hz  # the action acts over [t, t + 1] / hz
             k = min(int(np.searchsorted(self.starts, mid, side="right")) - 1,
@@ -95,7 +95,9 @@ class MotionScript:
             self.goals.append(goal)
             angles.append((roll, pitch, yaw))
             labels.append(format_label(seg.label_at(into)))
-            obs, _ = env.step(env.cartesian_action(aim - state[:3], rot_error, grip=grip))
+            action = env.cartesian_action(aim - state[:3], rot_error, grip=grip)
+            self.actions.append(action)
+            obs, _ = env.step(action)
         states_array = np.asarray(states)
         self.tracking_error = tracking_errors(states_array, np.asarray(self.goals),
                                               np.asarray(angles) if self.rotation else None)
@@ -170,6 +172,7 @@ class ScriptedEpisode:
 
     seed: int
     states: np.ndarray
+    actions: np.ndarray
     commanded: list[str]
     executed: list[str]
 
@@ -203,6 +206,7 @@ def scripted_episodes(env: SimEnv, first_seed: int, count: int, seconds: float =
         if position > MAX_POSITION_ERROR or angle > MAX_ANGLE_ERROR:
             rejected.append(seed)
         else:
-            kept.append(ScriptedEpisode(seed, states, labels, delayed(labels, delay)))
+            kept.append(ScriptedEpisode(seed, states, np.asarray(script.actions), labels,
+                                        delayed(labels, delay)))
         seed += 1
     return kept, rejected
