@@ -83,11 +83,16 @@ def tune_baseline(trajs, labels) -> float:
 SIM_TUNE_ROBOTS = ("Panda@20hz", "UR5e@10hz", "Kinova3@20hz")
 
 
+def load_sim_cache(path: str) -> dict:
+    """The simulator data cached by `bench_labeler_sim.py --cache PATH`."""
+    with open(path, "rb") as f:
+        return pickle.load(f)
+
+
 def sim_tuning_data(path: str) -> list:
     """The tuning splits (never the held-out ones) of the `SIM_TUNE_ROBOTS` pairs in a cache
     written by `bench_labeler_sim.py --cache PATH` (task and script data)."""
-    with open(path, "rb") as f:
-        store = pickle.load(f)
+    store = load_sim_cache(path)
     keys = [k for k in sorted(store) if any(f"/{r} " in k for r in SIM_TUNE_ROBOTS)]
     print("simulator tuning data:", "; ".join(keys), flush=True)
     return [store[key]["tune"] for key in keys]
@@ -158,8 +163,7 @@ def tune(args) -> None:
 def ceiling(args) -> None:
     """A diagnostic, never used for defaults: the same search run on the *held-out* simulator
     data themselves, without reference checks: the best this design can reach there."""
-    with open(args.sim_cache, "rb") as f:
-        store = pickle.load(f)
+    store = load_sim_cache(args.sim_cache)
     held_out = [store[k]["held_out"] for k in sorted(store) if k.startswith(args.ceiling)]
     coordinate_search(lambda params: mean_accuracy(held_out, params), args, checked=False)
 

@@ -56,6 +56,7 @@ import time
 from dataclasses import replace
 
 import numpy as np
+from bench_labeler_accuracy import boundary_distance, tune_baseline  # the same protocol
 
 from motionprior.atomic import atomic_path
 from motionprior.motion import FixedThresholdLabeler, MotionLabeler, trajectory_from_arrays
@@ -71,7 +72,6 @@ PAIRS = ("robosuite/Lift/Panda@20hz", "robosuite/Lift/UR5e@10hz",
          "robosuite/Lift/Kinova3@20hz", "robosuite/Stack/Panda@20hz")
 HELD_OUT_SEED = 1000
 ROT_TOL = 0.08  # rad, the expert's alignment tolerance
-THRESHOLDS = np.exp(np.linspace(np.log(1e-5), np.log(1e3), 81))
 MOVING = ("above", "descend", "lift", "carry", "lower", "up")
 
 
@@ -189,19 +189,6 @@ def cached(path: str, key: str, make):
     return store[key]
 
 
-def far_from_change(labels: list[list[str]], fps: float, margin: float) -> np.ndarray:
-    """Per step: True when no change of the true label is within `margin` seconds."""
-    out = []
-    for ep in labels:
-        t = labels_to_codes(ep)
-        change = np.flatnonzero(np.diff(t) != 0) + 0.5
-        pos = np.arange(t.size)
-        d = (np.abs(pos[:, None] - change[None, :]).min(axis=1) / fps if change.size
-             else np.full(t.size, np.inf))
-        out.append(d > margin)
-    return np.concatenate(out)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--episodes", type=int, default=8, help="successful episodes per split")
@@ -245,15 +232,12 @@ def main() -> None:
         if args.data == "script" and args.source == "action":
             suffix = "_action"
         (ttr, tlab), (htr, hlab) = data["tune" + suffix], data["held_out" + suffix]
-        true_t = labels_to_codes([x for ep in tlab for x in ep])
-        accs = [np.mean(FixedThresholdLabeler(th).codes(Batch.of(ttr)) == true_t)
-                for th in THRESHOLDS]
-        thr = float(THRESHOLDS[int(np.argmax(accs))])
+        thr = tune_baseline(ttr, tlab)
         true = labels_to_codes([x for ep in hlab for x in ep])
         codes = {"adaptive": MotionLabeler(**params).fit(htr).codes(Batch.of(htr)),
                  "baseline": FixedThresholdLabeler(thr).codes(Batch.of(htr)),
                  "default": FixedThresholdLabeler(0.03).codes(Batch.of(htr))}
-        far = far_from_change(hlab, htr[0].fps, 0.2)
+        far = boundary_distance(hlab, htr[0].fps) > 0.2
         acc = {k: float(np.mean(c == true)) for k, c in codes.items()}
         acc_far = {k: float(np.mean(c[far] == true[far])) for k, c in codes.items()}
         rows.append((pair, htr[0].fps, len(htr), true.size, acc, acc_far, thr, far.mean()))
