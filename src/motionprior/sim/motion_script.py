@@ -61,9 +61,7 @@ class MotionScript:
     def rollout(self) -> tuple[np.ndarray, list[str]]:
         """Run the episode: `[T, S]` canonical states (before each action) and T labels."""
         env = self.env
-        obs = env.reset(self.seed)
-        for _ in range(math.ceil(SETTLE_SECONDS * self.hz)):  # settle, gripper open
-            obs, _ = env.step(env.cartesian_action(np.zeros(3), np.zeros(3), grip=1))
+        obs = hold(env, self.seed, SETTLE_SECONDS, grip=1)
         state = obs["state"].astype(np.float64)
         goal, grip = state[:3].copy(), 1
         roll, pitch, yaw = state[3:6] if self.rotation else (0.0, 0.0, 0.0)
@@ -119,16 +117,24 @@ def tracking_errors(states: np.ndarray, goals: np.ndarray, angles: np.ndarray | 
     return position, worst
 
 
+def hold(env: SimEnv, seed: int, seconds: float, grip: int) -> dict:
+    """Reset `env` to `seed` and hold the arm still for `seconds` with the gripper commanded
+    open (+1) or closed (-1); returns the last observation."""
+    observations = [env.reset(seed), *_holding(env, seconds, grip)]
+    return observations[-1]
+
+
+def _holding(env: SimEnv, seconds: float, grip: int):
+    """Observations while the arm holds still for `seconds` (gripper commanded `grip`)."""
+    for _ in range(math.ceil(seconds * env.fps)):
+        obs, _ = env.step(env.cartesian_action(np.zeros(3), np.zeros(3), grip=grip))
+        yield obs
+
+
 def gripper_travel_seconds(env: SimEnv, seed: int = 0) -> float:
     """Seconds the gripper of `env` takes to close from fully open (95% of its travel)."""
-    obs = env.reset(seed)
-    for _ in range(math.ceil(1.0 * env.fps)):
-        obs, _ = env.step(env.cartesian_action(np.zeros(3), np.zeros(3), grip=1))
-    start = float(obs["state"][-1])
-    openings = []
-    for _ in range(math.ceil(2.0 * env.fps)):
-        obs, _ = env.step(env.cartesian_action(np.zeros(3), np.zeros(3), grip=-1))
-        openings.append(float(obs["state"][-1]))
+    start = float(hold(env, seed, 1.0, grip=1)["state"][-1])
+    openings = [float(obs["state"][-1]) for obs in _holding(env, 2.0, grip=-1)]
     travel = np.abs(np.asarray(openings) - start)
     reached = np.flatnonzero(travel >= 0.95 * travel[-1])
     return float((reached[0] + 1) / env.fps)
@@ -138,9 +144,7 @@ def tracking_lag_seconds(env: SimEnv, seed: int = 0, speed: float = NOMINAL_SPEE
     """How far (in seconds of travel) the arm of `env` trails a set-point moving at `speed`
     under `cartesian_action`'s pull: its controller's lag, measured over the last half of a
     1.5 s move sideways."""
-    obs = env.reset(seed)
-    for _ in range(math.ceil(SETTLE_SECONDS * env.fps)):
-        obs, _ = env.step(env.cartesian_action(np.zeros(3), np.zeros(3), grip=1))
+    obs = hold(env, seed, SETTLE_SECONDS, grip=1)
     goal = obs["state"][:3].astype(np.float64)
     gaps = []
     for _ in range(math.ceil(1.5 * env.fps)):
