@@ -8,6 +8,8 @@ band; the legend names the labels (one colour per distinct label of the episode)
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from typing import TypeVar
 
 import numpy as np
 
@@ -15,10 +17,12 @@ from motionprior.atomic import atomic_path
 from motionprior.errors import DataError
 from motionprior.motion.trajectory import Trajectory
 
+T = TypeVar("T")
 
-def label_segments(labels: list[str]) -> list[tuple[int, int, str]]:
-    """Runs of equal labels as (start, end exclusive, label)."""
-    out: list[tuple[int, int, str]] = []
+
+def label_segments(labels: Sequence[T]) -> list[tuple[int, int, T]]:
+    """Runs of equal labels (or any equal values) as (start, end exclusive, value)."""
+    out: list[tuple[int, int, T]] = []
     start = 0
     for i in range(1, len(labels) + 1):
         if i == len(labels) or labels[i] != labels[start]:
@@ -88,17 +92,17 @@ def plot_labels(
 def _comparison_strip(ax, labels: list[str], reference: list[str], reference_name: str,
                       colour: dict, dt: float) -> None:
     """Rows of label bands, bottom to top: reference, labeler, and red where they differ."""
-    differ = [str(a != b) for a, b in zip(labels, reference, strict=True)]
+    differ = [a != b for a, b in zip(labels, reference, strict=True)]
     rows = ((0.05, 0.33, reference), (0.38, 0.66, labels))
     for low, high, seq in rows:
         for s, e, lab in label_segments(list(seq)):
             ax.axvspan(s * dt, e * dt, ymin=low, ymax=high, color=colour[lab], alpha=0.6,
                        linewidth=0)
     for s, e, flag in label_segments(differ):
-        if flag == "True":
+        if flag:
             ax.axvspan(s * dt, e * dt, ymin=0.72, ymax=0.95, color="red", linewidth=0)
     ax.set_ylim(0, 1)
     ax.set_yticks([0.19, 0.52, 0.835])
     ax.set_yticklabels([reference_name, "labeler", "differ"], fontsize=7)
-    agree = 1.0 - differ.count("True") / max(len(differ), 1)
+    agree = 1.0 - sum(differ) / max(len(differ), 1)
     ax.set_ylabel(f"agree {agree:.0%}", fontsize=8)
