@@ -13,7 +13,6 @@ simulator-specific parts (axes, gripper, cameras) live in the two subclasses onl
 from __future__ import annotations
 
 import abc
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,9 +25,6 @@ from motionprior.policy.protocol import Policy
 from motionprior.sim.instructions import instructions_for, pick_instruction
 from motionprior.sim.render import CameraRenderer, CameraSpec
 from motionprior.sim.suites import PairSpec, parse_pair
-
-os.environ.setdefault("MUJOCO_GL", "egl")
-os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
 CAMERA_NAMES = ("scene", "wrist")
 
