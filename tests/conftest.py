@@ -27,6 +27,20 @@ os.environ["MOTIONPRIOR_SHARED_DATA"] = str(SHARED_DATA)  # seen by helper modul
 
 
 @pytest.fixture
+def one_torch_thread():
+    """One torch thread for tiny models: on a shared 2-core machine, two OpenMP threads competing
+    with other processes can make small ops 100x slower (spin-waiting on a descheduled thread),
+    and tiny models gain nothing from a second thread. tests/prior and tests/train use it for
+    every test."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
 def shared_data() -> Path:
     """The real robot data samples; CI has them, a user's checkout may not."""
     if not SHARED_DATA.is_dir():

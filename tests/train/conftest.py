@@ -41,12 +41,9 @@ class ToyModel(nn.Module):
 
 
 @pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny models on a shared 2-core machine: one thread avoids OpenMP spin-wait stalls."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _single_thread(one_torch_thread):
+    """One torch thread for every test here (the fixture of tests/conftest.py)."""
     yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture
