@@ -33,6 +33,7 @@ from motionprior.motion import FixedThresholdLabeler, MotionLabeler
 from motionprior.motion.annotations import save_annotations
 from motionprior.motion.evaluate import format_score, score_codes
 from motionprior.motion.reference import reference_failures
+from motionprior.motion.segments import SegmentScore, score_segments
 from motionprior.motion.synthetic import (
     NAMED_PROFILES,
     UNIT_FACTOR,
@@ -108,6 +109,7 @@ GRID = {
     "dominance_window": [0.2, 0.3, 0.4, 0.6, 0.8, 1.0],
     "min_duration": [0.15, 0.2, 0.3, 0.4, 0.5],
     "gripper_min_duration": [0.05, 0.1, 0.15, 0.2, 0.3],
+    "label_min_duration": [0.0, 0.15, 0.2, 0.3, 0.4, 0.5],
     "mid_step_fraction": [0.1, 0.25, 0.5, 1.0],
     "slow_step_fraction": [0.25, 0.5, 0.75],
     "rotation_scale_floor": [0.1, 0.25, 0.5, 1.0],
@@ -183,6 +185,37 @@ def boundary_distance(labels: list[list[str]], fps: float) -> np.ndarray:
     return np.concatenate(out)
 
 
+def segment_scores(codes: np.ndarray, labels: list[list[str]], fps: float) -> SegmentScore:
+    """Segment-level scores (`motionprior.motion.segments`) of pooled label codes of the
+    episodes whose true labels are `labels`."""
+    cuts = np.cumsum([len(ep) for ep in labels])[:-1]
+    return score_segments(np.split(codes, cuts), [labels_to_codes(ep) for ep in labels],
+                          [fps] * len(labels))
+
+
+def print_segment_table(rows: list[tuple[str, float, SegmentScore, SegmentScore]]) -> None:
+    """Per dataset: exact match, tolerant accuracy (+-0.1 s), F1@50 and edit score of the
+    adaptive labeler (defaults) and the tuned baseline; then the means."""
+    print("\n| dataset | adaptive: exact / within 0.1 s / F1@50 / edit "
+          "| baseline (tuned): exact / within 0.1 s / F1@50 / edit |")
+    print("|---|---|---|")
+    table = []
+    for name, exact, exact_b, a, b in rows:
+        table.append([exact, a.tolerant, a.f1[50], a.edit, exact_b, b.tolerant, b.f1[50], b.edit])
+        print(f"| {name} | {exact:.1%} / {a.tolerant:.1%} / {a.f1[50]:.2f} / {a.edit:.0f} "
+              f"| {exact_b:.1%} / {b.tolerant:.1%} / {b.f1[50]:.2f} / {b.edit:.0f} |")
+    m = np.mean(table, axis=0)
+    lo = np.min(table, axis=0)
+    print(f"| **mean** | **{m[0]:.1%} / {m[1]:.1%} / {m[2]:.2f} / {m[3]:.0f}** "
+          f"| {m[4]:.1%} / {m[5]:.1%} / {m[6]:.2f} / {m[7]:.0f} |")
+    print(f"| worst | {lo[0]:.1%} / {lo[1]:.1%} / {lo[2]:.2f} / {lo[3]:.0f} "
+          f"| {lo[4]:.1%} / {lo[5]:.1%} / {lo[6]:.2f} / {lo[7]:.0f} |")
+    tol = np.array(table)
+    print(f"within 0.1 s: datasets where adaptive >= 90%: {int(np.sum(tol[:, 1] >= 0.9))}/"
+          f"{len(tol)}; adaptive minus tuned baseline: min {np.min(tol[:, 1] - tol[:, 5]):+.1%}, "
+          f"mean {np.mean(tol[:, 1] - tol[:, 5]):+.1%}")
+
+
 def in_meters(trajs, pr: Profile):
     """The same trajectories with positions converted to meters (information the adaptive
     labeler does not get: it must work in any unit)."""
@@ -194,7 +227,8 @@ def report(args) -> None:
     t0 = time.time()
     tune_split = load(TEST_PROFILES, args.episodes, 0, args.workers)
     held_out = load(TEST_PROFILES, args.episodes, HELD_OUT_SEED, args.workers)
-    rows, pooled = [], {k: [] for k in ("truth", "adaptive", "baseline", "baseline_m", "dist")}
+    rows, seg_rows = [], []
+    pooled = {k: [] for k in ("truth", "adaptive", "baseline", "baseline_m", "dist")}
     for pr, (ttr, tlab), (htr, hlab) in zip(TEST_PROFILES, tune_split, held_out, strict=True):
         true = truth_codes(hlab)
         thr = tune_baseline(ttr, tlab)
@@ -211,6 +245,9 @@ def report(args) -> None:
         pooled["dist"].append(boundary_distance(hlab, pr.fps))
         acc = {k: float(np.mean(c == true)) for k, c in codes.items()}
         rows.append((pr, len(true), acc, thr, thr_m))
+        seg_rows.append((pr.name, acc["adaptive"], acc["baseline"],
+                         segment_scores(codes["adaptive"], hlab, pr.fps),
+                         segment_scores(codes["baseline"], hlab, pr.fps)))
     print("| dataset | fps | unit | rotation | gripper | held-out steps | adaptive (defaults) "
           "| baseline, thr tuned | baseline on meters, thr tuned | baseline 0.03 |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -235,6 +272,7 @@ def report(args) -> None:
     dist = np.concatenate(pooled["dist"])[wrong]
     print(f"adaptive wrong steps within 0.2 s of a true label change: {np.mean(dist <= 0.2):.1%}, "
           f"within 0.4 s: {np.mean(dist <= 0.4):.1%}")
+    print_segment_table(seg_rows)
     for k, title in (("adaptive", "adaptive (defaults)"), ("baseline", "baseline, tuned thr"),
                      ("baseline_m", "baseline on meters, tuned thr")):
         print()

@@ -56,7 +56,12 @@ import time
 from dataclasses import replace
 
 import numpy as np
-from bench_labeler_accuracy import boundary_distance, tune_baseline  # the same protocol
+from bench_labeler_accuracy import (  # the same protocol
+    boundary_distance,
+    print_segment_table,
+    segment_scores,
+    tune_baseline,
+)
 
 from motionprior.atomic import atomic_path
 from motionprior.motion import FixedThresholdLabeler, MotionLabeler, trajectory_from_arrays
@@ -216,7 +221,8 @@ def main() -> None:
     args = ap.parse_args()
     params = json.loads(args.params)
     t0 = time.time()
-    rows, items, pooled = [], [], {"truth": [], "adaptive": [], "baseline": [], "far": []}
+    rows, seg_rows, items = [], [], []
+    pooled = {"truth": [], "adaptive": [], "baseline": [], "far": []}
     kp = f" kp{args.osc_kp:g}" if args.osc_kp is not None else ""
     pairs = args.pairs or ",".join(PAIRS if args.data == "task" else SCRIPT_PAIRS)
     for pair in pairs.split(","):
@@ -241,6 +247,9 @@ def main() -> None:
         acc = {k: float(np.mean(c == true)) for k, c in codes.items()}
         acc_far = {k: float(np.mean(c[far] == true[far])) for k, c in codes.items()}
         rows.append((pair, htr[0].fps, len(htr), true.size, acc, acc_far, thr, far.mean()))
+        seg_rows.append((pair, acc["adaptive"], acc["baseline"],
+                         segment_scores(codes["adaptive"], hlab, htr[0].fps),
+                         segment_scores(codes["baseline"], hlab, htr[0].fps)))
         for k in ("adaptive", "baseline"):
             pooled[k].append(codes[k])
         pooled["truth"].append(true)
@@ -261,6 +270,7 @@ def main() -> None:
     mean = np.mean([[r[4]["adaptive"], r[4]["baseline"], r[4]["default"]] for r in rows], 0)
     print(f"| **mean of {len(rows)} pairs** | | | **{mean[0]:.1%}** | **{mean[1]:.1%}** "
           f"| {mean[2]:.1%} | | | |")
+    print_segment_table(seg_rows)
     true = np.concatenate(pooled["truth"])
     for k, title in (("adaptive", "adaptive (defaults)"), ("baseline", "baseline, tuned thr")):
         print()

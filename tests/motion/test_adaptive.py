@@ -85,8 +85,30 @@ def test_short_twitch_is_suppressed():
     labels = lab.label(Trajectory(twitch, fps))
     assert labels[int(3.3 * fps):] == ["stop"] * (len(labels) - int(3.3 * fps))
     # the same jerk is detected (by the fast detector) when runs are not suppressed
-    raw = MotionLabeler(min_duration=0.0).fit([Trajectory(base, fps)])
+    raw = MotionLabeler(min_duration=0.0, label_min_duration=0.0).fit([Trajectory(base, fps)])
     assert "move left" in raw.label(Trajectory(twitch, fps))[int(4 * fps):]
+
+
+def test_no_short_mixed_label_is_left_between_two_motions():
+    """The parts of one transition switch a step or two apart; whole labels shorter than
+    `label_min_duration` join the nearest long run, so every run inside an episode is at least
+    that long (and without the label-level pass some are not)."""
+    from motionprior.motion.synthetic import make_dataset, random_profile
+    from motionprior.motion.vocabulary import labels_to_codes
+
+    items = make_dataset(random_profile(3), episodes=4, seed=0)
+    trajectories = [it.trajectory for it in items]
+
+    def shortest_run(**params) -> int:
+        lab = MotionLabeler(**params).fit(trajectories)
+        runs = [np.diff(np.flatnonzero(np.r_[True, np.diff(labels_to_codes(ep)) != 0, True]))
+                for ep in lab.label_many(trajectories)]
+        return int(min(r.min() for r in runs))
+
+    need = LabelerParams().steps(LabelerParams().label_min_duration, items[0].trajectory.fps)
+    assert need > 1
+    assert shortest_run() >= need
+    assert shortest_run(label_min_duration=0.0) < need
 
 
 @pytest.mark.parametrize(

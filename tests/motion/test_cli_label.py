@@ -110,6 +110,12 @@ def test_label_eval_scores_an_annotation_file(items, dataset, tmp_path, capsys):
     assert "adaptive labeler on" in out and "3 episodes in 1 group(s)" in out
     accuracy = float(out.split("per-step exact match: ")[1].split("%")[0])
     assert accuracy > 80.0
+    tolerant = float(out.split("within 0.1 s of a true label: ")[1].split("%")[0])
+    assert accuracy <= tolerant <= 100.0 and "segmental F1@10/25/50: " in out
+    assert run(["label-eval", "--annotations", str(path), "--tolerance", "0"]) == 0
+    assert f"within 0 s of a true label: {accuracy:.1f}%" in capsys.readouterr().out
+    with pytest.raises(ConfigError, match="--tolerance must be >= 0 seconds, got -0.5"):
+        run(["label-eval", "--annotations", str(path), "--tolerance", "-0.5"])
     assert run(["label-eval", "--annotations", str(path), "--method", "baseline"]) == 0
     baseline = float(capsys.readouterr().out.split("per-step exact match: ")[1].split("%")[0])
     assert baseline < accuracy

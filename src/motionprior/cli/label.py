@@ -59,11 +59,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "label-eval", help="score a labeler against per-step annotations",
         description="Label the trajectories of an annotation file (JSON Lines, format in "
-        "motionprior.motion.annotations) and print per-step exact-match accuracy, per-part "
-        "precision/recall and the most frequent confusions.")
+        "motionprior.motion.annotations) and print per-step exact-match accuracy, the "
+        "segment-level scores (boundary-tolerant accuracy, segmental F1@10/25/50, edit score; "
+        "see motionprior.motion.segments), per-part precision/recall and the most frequent "
+        "confusions.")
     p.add_argument("--annotations", required=True, help="annotation file (.jsonl or .jsonl.gz)")
     _labeler_flags(p)
     p.add_argument("--top", type=int, default=10, help="how many confusions to list")
+    p.add_argument("--tolerance", type=float, default=0.1, metavar="SECONDS",
+                   help="tolerant accuracy counts a step as right when its label is the true "
+                   "label of a step at most this far away (default 0.1 s)")
     p.add_argument("--plots", default=None, metavar="DIR",
                    help="also draw the episodes that agree least with their annotation as "
                    "PNGs in DIR (trajectory, labeler vs annotation, differences in red)")
@@ -143,6 +148,8 @@ def run_plot(args: argparse.Namespace) -> int:
 def run_eval(args: argparse.Namespace) -> int:
     if args.plot_count < 1:
         raise ConfigError(f"--plot-count must be >= 1, got {args.plot_count}")
+    if not args.tolerance >= 0:
+        raise ConfigError(f"--tolerance must be >= 0 seconds, got {args.tolerance}")
     from motionprior.motion.annotations import load_annotations
     from motionprior.motion.evaluate import format_score, score
 
@@ -156,7 +163,8 @@ def run_eval(args: argparse.Namespace) -> int:
         labeler = _labeler(args, args.method).fit(trajectories)
         for i, labels in zip(idx, labeler.label_many(trajectories), strict=True):
             predicted[i] = labels
-    result = score(predicted, [it.labels for it in items])
+    result = score(predicted, [it.labels for it in items],
+                   fps=[it.trajectory.fps for it in items], tolerance=args.tolerance)
     print(format_score(result, top=args.top,
                        title=f"{args.method} labeler on {args.annotations}: {len(items)} "
                        f"episodes in {len(by_group)} group(s)"))

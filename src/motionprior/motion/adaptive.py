@@ -11,7 +11,9 @@ Steps (all vectorized over a batch of concatenated episodes, see `detectors.py`)
 4. tilt is the pitch direction, or the roll direction where pitch does not move;
 5. the last step of an episode copies the step before it (there is no motion after it);
 6. jitter suppression: per part, runs shorter than `min_duration` (`gripper_min_duration` for
-   the gripper) are merged into the preceding run (`smoothing.py`).
+   the gripper) join the nearest long run; then the same for whole labels shorter than
+   `label_min_duration`, the mixed labels left where the parts of one transition switch a
+   step or two apart (`smoothing.py`).
 
 `fit(trajectories)` measures the typical speeds of one dataset; `label` on an unfitted labeler
 fits on the trajectory it is given (fine for a long episode; fit on the dataset when you can).
@@ -28,7 +30,7 @@ from motionprior.errors import DataError
 from motionprior.motion.detectors import Channels, detect
 from motionprior.motion.labeler_base import BatchLabeler
 from motionprior.motion.params import LabelerParams
-from motionprior.motion.smoothing import suppress_short_runs
+from motionprior.motion.smoothing import merge_short_runs
 from motionprior.motion.trajectory import Batch, Trajectory, batches_by_fps
 from motionprior.motion.vocabulary import values_to_codes
 
@@ -92,8 +94,12 @@ class MotionLabeler(BatchLabeler):
 
         min_len = np.full(6, p.steps(p.min_duration, batch.fps))
         min_len[5] = p.steps(p.gripper_min_duration, batch.fps)
-        parts = suppress_short_runs(parts, batch.offsets, min_len)
-        return values_to_codes(parts.T)
+        parts = merge_short_runs(parts, batch.offsets, min_len)
+        codes = values_to_codes(parts.T)
+        if p.label_min_duration > 0:  # then whole labels (parts rarely switch on one step)
+            label_len = np.array([p.steps(p.label_min_duration, batch.fps)])
+            codes = merge_short_runs(codes[None], batch.offsets, label_len)[0]
+        return codes
 
 
 def _present(batch: Batch, group: int) -> bool:

@@ -6,6 +6,9 @@ predicted direction is present and equals the true one, a false positive when a 
 predicted that is not the true one, a false negative when the true direction is present and
 not predicted (a wrong direction is both a false positive and a false negative). For stop, the
 classes are "stop" and "not stop".
+
+Given each episode's rate, `score` also reports the segment-level scores of
+`motionprior.motion.segments` (boundary-tolerant accuracy, segmental F1, edit score).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from motionprior.errors import DataError
+from motionprior.motion.segments import SegmentScore, score_segments
 from motionprior.motion.vocabulary import (
     PARTS,
     STOP_CODE,
@@ -51,6 +55,7 @@ class LabelScore:
     exact: int
     parts: dict[str, PartScore]
     confusion: Counter = field(default_factory=Counter)  # (true, predicted) -> steps, errors only
+    segments: SegmentScore | None = None  # when the episodes' rates are known
 
     @property
     def accuracy(self) -> float:
@@ -58,17 +63,28 @@ class LabelScore:
 
 
 def score(
-    predicted: Sequence[Sequence[str]], truth: Sequence[Sequence[str]]
+    predicted: Sequence[Sequence[str]], truth: Sequence[Sequence[str]],
+    fps: Sequence[float] | None = None, tolerance: float = 0.1,
 ) -> LabelScore:
-    """Score per-episode label lists (same lengths) against the true ones."""
+    """Score per-episode label lists (same lengths) against the true ones; with `fps` (one
+    rate per episode) also the segment-level scores, steps within `tolerance` seconds of a
+    true label counting as tolerant hits."""
     if len(predicted) != len(truth):
         raise DataError(f"{len(predicted)} predicted episodes for {len(truth)} annotated ones")
     for i, (p, t) in enumerate(zip(predicted, truth, strict=True)):
         if len(p) != len(t):
             raise DataError(f"episode {i}: {len(p)} predicted labels for {len(t)} true labels")
-    flat_p = [x for ep in predicted for x in ep]
-    flat_t = [x for ep in truth for x in ep]
-    return score_codes(labels_to_codes(flat_p), labels_to_codes(flat_t))
+    pred_codes = [labels_to_codes(ep) for ep in predicted]
+    true_codes = [labels_to_codes(ep) for ep in truth]
+    result = score_codes(_concat(pred_codes), _concat(true_codes))
+    if fps is None:
+        return result
+    segments = score_segments(pred_codes, true_codes, fps, tolerance)
+    return LabelScore(result.steps, result.exact, result.parts, result.confusion, segments)
+
+
+def _concat(codes: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
 
 
 def score_codes(pred: np.ndarray, true: np.ndarray) -> LabelScore:
@@ -97,6 +113,8 @@ def format_score(s: LabelScore, *, title: str = "", top: int = 10) -> str:
     """A plain-text report: accuracy, per-part precision/recall, the most frequent confusions."""
     lines = [title] if title else []
     lines.append(f"per-step exact match: {s.accuracy:.1%} ({s.exact}/{s.steps} steps)")
+    if s.segments is not None:
+        lines.append(s.segments.describe())
     lines.append(f"{'part':<8} {'precision':>9} {'recall':>7} {'true steps':>10}")
     for name in SCORED_PARTS:
         ps = s.parts[name]

@@ -79,10 +79,14 @@ class LabelerParams:
 
     # --- jitter suppression (seconds) ---
     min_duration: float = 0.3
-    """Runs of one value of a part (x, y, z, tilt, rotate) shorter than this are merged into
-    the preceding run (the following one at an episode start)."""
+    """Runs of one value of a part (x, y, z, tilt, rotate) shorter than this join the nearest
+    long run of that part (split at their middle between the runs before and after)."""
     gripper_min_duration: float = 0.15
     """The same for the gripper part (grippers open and close quickly)."""
+    label_min_duration: float = 0.3
+    """Then runs of one whole label shorter than this are merged the same way (the parts of
+    one transition rarely switch on the same step, which leaves short mixed labels between
+    two motions); 0 turns it off."""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

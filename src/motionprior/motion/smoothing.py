@@ -1,8 +1,10 @@
-"""Jitter suppression: runs shorter than a minimum length are merged into a neighbouring run.
+"""Jitter suppression: steps of runs shorter than a minimum length join the nearest long run.
 
-Vectorized over runs (no loop over steps or runs): a short run takes the value of the nearest
-preceding run that is long enough, within the same episode; at an episode start (no such run
-before it) the nearest following long run. An episode made only of short runs is left alone.
+Vectorized (no loop over steps or runs): each step of a short run takes the value of the
+nearest step, in the same episode, that belongs to a run at least the minimum length long (ties
+go to the earlier one). A short stretch between two motions is therefore split between them at
+its middle, which is where the transition happened, instead of being given wholly to one side.
+An episode made only of short runs is left alone.
 """
 
 from __future__ import annotations
@@ -10,34 +12,37 @@ from __future__ import annotations
 import numpy as np
 
 
-def suppress_short_runs(values: np.ndarray, offsets: np.ndarray, min_len: np.ndarray) -> np.ndarray:
+def merge_short_runs(values: np.ndarray, offsets: np.ndarray, min_len: np.ndarray) -> np.ndarray:
     """Merge short runs in each row of `values` ([K, N] small ints, channel-major).
 
     `offsets` are the episode starts plus N at the end; `min_len` ([K]) is the minimum run
-    length in steps per row (1 disables suppression for that row). Returns a new array.
+    length in steps per row (1 disables merging for that row). Returns a new array.
     """
-    k, n = values.shape
-    if n == 0 or k == 0:
-        return values.copy()
-    flat = values.reshape(-1)
-    starts = (offsets[:-1][None, :] + n * np.arange(k)[:, None]).reshape(-1)  # episode starts
-    brk = np.empty(flat.size, dtype=bool)
+    return np.stack([_merge_row(row, offsets, int(m)) for row, m in zip(
+        values, np.broadcast_to(min_len, values.shape[:1]), strict=True)]) if len(values) else (
+        values.copy())
+
+
+def _merge_row(codes: np.ndarray, offsets: np.ndarray, min_len: int) -> np.ndarray:
+    n = codes.size
+    if n == 0 or min_len <= 1:
+        return codes.copy()
+    brk = np.empty(n, dtype=bool)
     brk[0] = True
-    np.not_equal(flat[1:], flat[:-1], out=brk[1:])
-    brk[starts] = True
+    np.not_equal(codes[1:], codes[:-1], out=brk[1:])
+    brk[offsets[:-1][offsets[:-1] < n]] = True  # a run never spans two episodes
     run_start = np.flatnonzero(brk)
-    run_len = np.diff(np.append(run_start, flat.size))
-    keep = run_len >= np.asarray(min_len)[run_start // n]
-    if keep.all():
-        return values.copy()
-    run_val = flat[run_start]
-    run_ep = np.searchsorted(starts, run_start, side="right")  # episode (and row) of each run
-    r = np.arange(run_start.size)
-    prev = np.maximum.accumulate(np.where(keep, r, -1))
-    nxt = np.minimum.accumulate(np.where(keep, r, run_start.size)[::-1])[::-1]
-    prev_c, nxt_c = np.maximum(prev, 0), np.minimum(nxt, run_start.size - 1)
-    prev_ok = (prev >= 0) & (run_ep[prev_c] == run_ep)
-    next_ok = (nxt < run_start.size) & (run_ep[nxt_c] == run_ep)
-    merged = np.where(prev_ok, run_val[prev_c], np.where(next_ok, run_val[nxt_c], run_val))
-    new_val = np.where(keep, run_val, merged)
-    return np.repeat(new_val, run_len).reshape(k, n)
+    run_len = np.diff(np.append(run_start, n))
+    long_step = np.repeat(run_len >= min_len, run_len)
+    if long_step.all():
+        return codes.copy()
+    idx = np.arange(n)
+    lengths = np.diff(offsets)
+    episode_start = np.repeat(offsets[:-1], lengths)
+    episode_end = np.repeat(offsets[1:], lengths)  # exclusive
+    before = np.maximum.accumulate(np.where(long_step, idx, -1))
+    after = np.minimum.accumulate(np.where(long_step, idx, n)[::-1])[::-1]
+    has_before = before >= episode_start
+    has_after = after < episode_end
+    use_before = has_before & (~has_after | (idx - before <= after - idx))
+    return codes[np.where(use_before, before, np.where(has_after, after, idx))]
