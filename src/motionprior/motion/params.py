@@ -70,7 +70,7 @@ class LabelerParams:
     slow_step_fraction: float = 0.75
     """Slow: each unit step moves the axis the same way by more than this fraction of the
     threshold per unit (METHOD.md's T / (2 * slow))."""
-    dominance: float = 0.45
+    dominance: float = 0.4
     """A translation axis is named only if its displacement is at least this fraction of the
     largest axis's (so a small sideways drift during a forward move is not named)."""
     dominance_window: float = 0.6
@@ -78,7 +78,7 @@ class LabelerParams:
     this length centred on t (longer averages out noise, shorter keeps transitions sharp)."""
 
     # --- jitter suppression (seconds) ---
-    min_duration: float = 0.3
+    min_duration: float = 0.2
     """Runs of one value of a part (x, y, z, tilt, rotate) shorter than this join the nearest
     long run of that part (split at their middle between the runs before and after)."""
     gripper_min_duration: float = 0.15
