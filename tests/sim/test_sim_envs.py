@@ -111,6 +111,24 @@ def test_robosuite_positive_yaw_turns_counterclockwise_seen_from_above(rs_env):
     assert obs["state"][5] - yaw0 > 0.1 and np.cross(x0, x1)[2] > 0
 
 
+def test_gripper_opening_is_calibrated_the_same_at_any_control_rate():
+    """robosuite moves the finger target a fixed amount per control step, so at 5 Hz a full
+    close takes about 2 s: a calibration that waited 1 s took a half-closed hand for "closed"
+    (the opening then read 0 for the last half of every close and the first half of every
+    open)."""
+    ends = []
+    for pair in ("robosuite/Lift/Panda@5hz", "robosuite/Lift/Panda@20hz"):
+        with make_env(pair, cameras=()) as env:
+            ends.append((env._grip_open, env._grip_closed))
+            env.reset(0)
+            for _ in range(round(2.5 * env.fps)):  # close for 2.5 s, then half a step of opening
+                obs, _ = env.step(env.cartesian_action(np.zeros(3), np.zeros(3), grip=-1))
+            assert obs["state"][-1] < 0.02
+            obs, _ = env.step(env.cartesian_action(np.zeros(3), np.zeros(3), grip=1))
+            assert obs["state"][-1] > 0.02, "the opening moves on the first step of opening"
+    np.testing.assert_allclose(ends[0], ends[1], atol=2e-3)
+
+
 @pytest.mark.parametrize("which", ["mw_env", "rs_env"])
 def test_a_seed_fixes_the_scene(which, request):
     env = request.getfixturevalue(which)

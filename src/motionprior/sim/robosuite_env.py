@@ -29,7 +29,7 @@ from motionprior.sim.suites import PairSpec
 
 # Seconds an episode may last (the experts need about half of it; see RESULTS_sim.md).
 EPISODE_SECONDS = {"Lift": 10.0, "Stack": 20.0}
-_CALIBRATION_SECONDS = 1.0
+_CALIBRATION_SECONDS = 3.0  # long enough for every gripper to travel fully at 5 Hz
 
 
 def _import_robosuite():
