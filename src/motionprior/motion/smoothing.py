@@ -18,31 +18,37 @@ def merge_short_runs(values: np.ndarray, offsets: np.ndarray, min_len: np.ndarra
     `offsets` are the episode starts plus N at the end; `min_len` ([K]) is the minimum run
     length in steps per row (1 disables merging for that row). Returns a new array.
     """
-    return np.stack([_merge_row(row, offsets, int(m)) for row, m in zip(
-        values, np.broadcast_to(min_len, values.shape[:1]), strict=True)]) if len(values) else (
-        values.copy())
+    out = values.copy()
+    n = values.shape[1] if values.ndim == 2 else 0
+    if n == 0:
+        return out
+    lengths = np.diff(offsets)
+    first = np.repeat(offsets[:-1], lengths)  # per step: its episode's first step
+    stop = np.repeat(offsets[1:], lengths)  # ... and the step after its last
+    starts = offsets[:-1][offsets[:-1] < n]
+    for k, m in enumerate(np.broadcast_to(min_len, values.shape[:1])):
+        if m > 1:
+            out[k] = values[k][_nearest_long(values[k], starts, first, stop, int(m))]
+    return out
 
 
-def _merge_row(codes: np.ndarray, offsets: np.ndarray, min_len: int) -> np.ndarray:
-    n = codes.size
-    if n == 0 or min_len <= 1:
-        return codes.copy()
+def _nearest_long(row: np.ndarray, starts: np.ndarray, first: np.ndarray, stop: np.ndarray,
+                  min_len: int) -> np.ndarray:
+    """Per step, the index whose value it takes (itself when its run is long enough)."""
+    n = row.size
     brk = np.empty(n, dtype=bool)
     brk[0] = True
-    np.not_equal(codes[1:], codes[:-1], out=brk[1:])
-    brk[offsets[:-1][offsets[:-1] < n]] = True  # a run never spans two episodes
+    np.not_equal(row[1:], row[:-1], out=brk[1:])
+    brk[starts] = True  # a run never spans two episodes
     run_start = np.flatnonzero(brk)
     run_len = np.diff(np.append(run_start, n))
-    long_step = np.repeat(run_len >= min_len, run_len)
-    if long_step.all():
-        return codes.copy()
     idx = np.arange(n)
-    lengths = np.diff(offsets)
-    episode_start = np.repeat(offsets[:-1], lengths)
-    episode_end = np.repeat(offsets[1:], lengths)  # exclusive
+    if run_len.min() >= min_len:
+        return idx
+    long_step = np.repeat(run_len >= min_len, run_len)
     before = np.maximum.accumulate(np.where(long_step, idx, -1))
     after = np.minimum.accumulate(np.where(long_step, idx, n)[::-1])[::-1]
-    has_before = before >= episode_start
-    has_after = after < episode_end
+    has_before = before >= first
+    has_after = after < stop
     use_before = has_before & (~has_after | (idx - before <= after - idx))
-    return codes[np.where(use_before, before, np.where(has_after, after, idx))]
+    return np.where(use_before, before, np.where(has_after, after, idx))
