@@ -111,6 +111,20 @@ def test_no_short_mixed_label_is_left_between_two_motions():
     assert shortest_run(label_min_duration=0.0) < need
 
 
+def test_a_quick_gripper_action_during_a_move_is_kept():
+    """A close that takes 0.2 s at the start of a move makes a mixed label shorter than
+    `label_min_duration`; merging whole labels would drop the close, so it is put back."""
+    fps = 20
+    t = np.arange(int(3 * fps)) / fps
+    x = np.where(t < 1.0, 0.0, 0.1 * (t - 1.0))  # still 1 s, then 10 cm/s forward
+    gripper = np.clip(1.0 - (t - 1.0) / 0.2, 0.0, 1.0)  # closes over the move's first 0.2 s
+    tr = Trajectory(np.c_[x, np.zeros_like(t), np.zeros_like(t)], fps, gripper=gripper)
+    labels = MotionLabeler().label(tr)
+    assert any("close gripper" in lab for lab in labels), labels
+    assert labels[: int(0.8 * fps)] == ["stop"] * int(0.8 * fps)
+    assert labels[int(1.5 * fps):] == ["move forward"] * (len(labels) - int(1.5 * fps))
+
+
 @pytest.mark.parametrize(
     ("velocity", "expected"),
     [((0.1, 0.01, 0), "move forward"),  # 10% sideways drift is not named

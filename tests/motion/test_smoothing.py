@@ -36,3 +36,14 @@ def test_rows_are_independent_and_min_len_is_per_row():
     out = merge_short_runs(v, np.array([0, 4]), np.array([2, 1]))
     assert out.tolist() == [[0, 0, 0, 0], [0, 1, 0, 0]]
     assert out is not v
+
+
+def test_runs_lost_entirely_are_restored_and_shifted_ones_are_not():
+    from motionprior.motion.smoothing import restore_lost_runs
+
+    before = np.array([0, 0, -1, -1, 0, 0, 1, 1, 1, 0], dtype=np.int8)
+    after = np.array([0, 0, 0, 0, 0, 0, 0, 1, 1, 1], dtype=np.int8)
+    # the -1 run vanished: it comes back; the +1 run only moved: it stays as merged
+    assert restore_lost_runs(before, after, np.array([0, 10])).tolist() == [
+        0, 0, -1, -1, 0, 0, 0, 1, 1, 1]
+    assert restore_lost_runs(before, before, np.array([0, 10])).tolist() == before.tolist()

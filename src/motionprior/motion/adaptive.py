@@ -13,7 +13,8 @@ Steps (all vectorized over a batch of concatenated episodes, see `detectors.py`)
 6. jitter suppression: per part, runs shorter than `min_duration` (`gripper_min_duration` for
    the gripper) join the nearest long run; then the same for whole labels shorter than
    `label_min_duration`, the mixed labels left where the parts of one transition switch a
-   step or two apart (`smoothing.py`).
+   step or two apart (`smoothing.py`), except that a gripper action this removes entirely is
+   put back (a quick close during a move is real).
 
 `fit(trajectories)` measures the typical speeds of one dataset; `label` on an unfitted labeler
 fits on the trajectory it is given (fine for a long episode; fit on the dataset when you can).
@@ -30,9 +31,9 @@ from motionprior.errors import DataError
 from motionprior.motion.detectors import Channels, detect
 from motionprior.motion.labeler_base import BatchLabeler
 from motionprior.motion.params import LabelerParams
-from motionprior.motion.smoothing import merge_short_runs
+from motionprior.motion.smoothing import merge_short_runs, restore_lost_runs
 from motionprior.motion.trajectory import Batch, Trajectory, batches_by_fps
-from motionprior.motion.vocabulary import values_to_codes
+from motionprior.motion.vocabulary import codes_to_values, values_to_codes
 
 GROUPS = ("translation", "tilt", "rotate", "gripper")
 _GROUP_COLUMNS = ((0, 1, 2), (3, 4), (5,), (6,))  # columns of Batch.state
@@ -98,7 +99,10 @@ class MotionLabeler(BatchLabeler):
         codes = values_to_codes(parts.T)
         if p.label_min_duration > 0:  # then whole labels (parts rarely switch on one step)
             label_len = np.array([p.steps(p.label_min_duration, batch.fps)])
-            codes = merge_short_runs(codes[None], batch.offsets, label_len)[0]
+            merged = codes_to_values(merge_short_runs(codes[None], batch.offsets, label_len)[0])
+            # a quick gripper action inside a short mixed label is real: never lose one whole
+            merged[:, 5] = restore_lost_runs(parts[5], merged[:, 5], batch.offsets)
+            codes = values_to_codes(merged)
         return codes
 
 

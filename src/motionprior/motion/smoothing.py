@@ -52,3 +52,21 @@ def _nearest_long(row: np.ndarray, starts: np.ndarray, first: np.ndarray, stop: 
     has_after = after < stop
     use_before = has_before & (~has_after | (idx - before <= after - idx))
     return np.where(use_before, before, np.where(has_after, after, idx))
+
+
+def restore_lost_runs(before: np.ndarray, after: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """`after` ([N]) with every non-zero run of `before` ([N], the same part before a merge)
+    that it lost entirely put back; runs that only moved their boundaries stay as merged."""
+    n = before.size
+    brk = np.empty(n, dtype=bool)
+    brk[0] = True
+    np.not_equal(before[1:], before[:-1], out=brk[1:])
+    brk[offsets[:-1][offsets[:-1] < n]] = True
+    run_start = np.flatnonzero(brk)
+    kept = np.add.reduceat((after == before).astype(np.int32), run_start)
+    lost = (before[run_start] != 0) & (kept == 0)
+    out = after.copy()
+    run_len = np.diff(np.append(run_start, n))
+    mask = np.repeat(lost, run_len)
+    out[mask] = before[mask]
+    return out
