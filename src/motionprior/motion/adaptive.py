@@ -31,9 +31,9 @@ from motionprior.errors import DataError
 from motionprior.motion.detectors import Channels, detect
 from motionprior.motion.labeler_base import BatchLabeler
 from motionprior.motion.params import LabelerParams
-from motionprior.motion.smoothing import merge_short_runs, restore_lost_runs
+from motionprior.motion.smoothing import merge_short_runs, merge_source, restore_lost_runs
 from motionprior.motion.trajectory import Batch, Trajectory, batches_by_fps
-from motionprior.motion.vocabulary import codes_to_values, values_to_codes
+from motionprior.motion.vocabulary import values_to_codes
 
 GROUPS = ("translation", "tilt", "rotate", "gripper")
 _GROUP_COLUMNS = ((0, 1, 2), (3, 4), (5,), (6,))  # columns of Batch.state
@@ -96,13 +96,14 @@ class MotionLabeler(BatchLabeler):
         min_len = np.full(6, p.steps(p.min_duration, batch.fps))
         min_len[5] = p.steps(p.gripper_min_duration, batch.fps)
         parts = merge_short_runs(parts, batch.offsets, min_len)
-        codes = values_to_codes(parts.T)
         if p.label_min_duration > 0:  # then whole labels (parts rarely switch on one step)
-            label_len = np.array([p.steps(p.label_min_duration, batch.fps)])
-            merged = codes_to_values(merge_short_runs(codes[None], batch.offsets, label_len)[0])
+            source = merge_source(values_to_codes(parts.T), batch.offsets,
+                                  p.steps(p.label_min_duration, batch.fps))
+            merged = parts[:, source]
             # a quick gripper action inside a short mixed label is real: never lose one whole
-            merged[:, 5] = restore_lost_runs(parts[5], merged[:, 5], batch.offsets)
-            codes = values_to_codes(merged)
+            merged[5] = restore_lost_runs(parts[5], merged[5], batch.offsets)
+            parts = merged
+        codes = values_to_codes(parts.T)
         return codes
 
 

@@ -19,39 +19,49 @@ def merge_short_runs(values: np.ndarray, offsets: np.ndarray, min_len: np.ndarra
     length in steps per row (1 disables merging for that row). Returns a new array.
     """
     out = values.copy()
-    n = values.shape[1] if values.ndim == 2 else 0
-    if n == 0:
-        return out
-    lengths = np.diff(offsets)
-    first = np.repeat(offsets[:-1], lengths)  # per step: its episode's first step
-    stop = np.repeat(offsets[1:], lengths)  # ... and the step after its last
-    starts = offsets[:-1][offsets[:-1] < n]
+    bounds = _Bounds(offsets, values.shape[1] if values.ndim == 2 else 0)
     for k, m in enumerate(np.broadcast_to(min_len, values.shape[:1])):
-        if m > 1:
-            out[k] = values[k][_nearest_long(values[k], starts, first, stop, int(m))]
+        if m > 1 and bounds.n:
+            out[k] = values[k][bounds.nearest_long(values[k], int(m))]
     return out
 
 
-def _nearest_long(row: np.ndarray, starts: np.ndarray, first: np.ndarray, stop: np.ndarray,
-                  min_len: int) -> np.ndarray:
-    """Per step, the index whose value it takes (itself when its run is long enough)."""
-    n = row.size
-    brk = np.empty(n, dtype=bool)
-    brk[0] = True
-    np.not_equal(row[1:], row[:-1], out=brk[1:])
-    brk[starts] = True  # a run never spans two episodes
-    run_start = np.flatnonzero(brk)
-    run_len = np.diff(np.append(run_start, n))
-    idx = np.arange(n)
-    if run_len.min() >= min_len:
-        return idx
-    long_step = np.repeat(run_len >= min_len, run_len)
-    before = np.maximum.accumulate(np.where(long_step, idx, -1))
-    after = np.minimum.accumulate(np.where(long_step, idx, n)[::-1])[::-1]
-    has_before = before >= first
-    has_after = after < stop
-    use_before = has_before & (~has_after | (idx - before <= after - idx))
-    return np.where(use_before, before, np.where(has_after, after, idx))
+def merge_source(row: np.ndarray, offsets: np.ndarray, min_len: int) -> np.ndarray:
+    """[N] index of the step whose value each step of `row` takes when its short runs are
+    merged (itself where its run is long enough), to move other arrays along with it."""
+    return _Bounds(offsets, row.size).nearest_long(row, min_len)
+
+
+class _Bounds:
+    """Per step, its episode's first step and the step after its last (computed once)."""
+
+    def __init__(self, offsets: np.ndarray, n: int) -> None:
+        self.n = n
+        lengths = np.diff(offsets)
+        self.first = np.repeat(offsets[:-1], lengths).astype(np.int32)
+        self.stop = np.repeat(offsets[1:], lengths).astype(np.int32)
+        self.starts = offsets[:-1][offsets[:-1] < n]
+
+    def nearest_long(self, row: np.ndarray, min_len: int) -> np.ndarray:
+        n = self.n
+        idx = np.arange(n, dtype=np.int32)
+        if n == 0 or min_len <= 1:
+            return idx
+        brk = np.empty(n, dtype=bool)
+        brk[0] = True
+        np.not_equal(row[1:], row[:-1], out=brk[1:])
+        brk[self.starts] = True  # a run never spans two episodes
+        run_start = np.flatnonzero(brk)
+        run_len = np.diff(np.append(run_start, n))
+        if run_len.min() >= min_len:
+            return idx
+        long_step = np.repeat(run_len >= min_len, run_len)
+        before = np.maximum.accumulate(np.where(long_step, idx, np.int32(-1)))
+        after = np.minimum.accumulate(np.where(long_step, idx, np.int32(n))[::-1])[::-1]
+        has_before = before >= self.first
+        has_after = after < self.stop
+        use_before = has_before & (~has_after | (idx - before <= after - idx))
+        return np.where(use_before, before, np.where(has_after, after, idx))
 
 
 def restore_lost_runs(before: np.ndarray, after: np.ndarray, offsets: np.ndarray) -> np.ndarray:
