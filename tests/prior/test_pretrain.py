@@ -146,3 +146,38 @@ def test_cli_main_prints_one_line_errors(shared_data, tmp_path, capsys):
     assert err.startswith("motionprior eval-prior: error:") and "not 'action_prior'" in err
     assert cli.main(narrow + ["--steps", "0"]) == 2
     assert "steps must be >= 1" in capsys.readouterr().err
+
+
+def test_normalization_statistics_come_from_training_episodes_only(tmp_path):
+    """The held-out episodes (the last ones) must not shape the normalization: an outlier in
+    the last episode leaves the statistics exactly as the training episodes alone give them."""
+    from motionprior.data import Episode
+    from motionprior.data.frames import FrameTable
+    from motionprior.data.lerobot import open_dataset, write_dataset
+    from motionprior.data.stats import compute_stats
+    from motionprior.prior.pretrain import load_windows
+
+    rng = np.random.default_rng(1)
+    eps = []
+    for e in range(5):
+        act = rng.normal(0, 0.01, (30, 7)).astype(np.float32)
+        if e == 4:
+            act[:, :6] *= 100.0  # the held-out episode moves a hundred times more
+        eps.append(Episode(actions=act, state=np.cumsum(act, 0).astype(np.float32),
+                           embodiment="widowx_bridge", instruction="wipe", fps=5.0))
+    root = write_dataset(tmp_path / "ds", eps, progress=False)
+    cfg = _cfg()
+    cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, val_fraction=0.2))
+    data = load_windows([root], cfg)
+    table = FrameTable.from_reader(open_dataset(root), images=False)
+    expected = compute_stats(table.actions[: 4 * 30])
+    got = data.normalizer.get(table.key, "action")
+    np.testing.assert_array_equal(got.q01, expected.q01)
+    np.testing.assert_array_equal(got.q99, expected.q99)
+    assert len(data.val_indices) == 30  # the outlier episode is the held-out one
+    everything = compute_stats(table.actions)
+    assert not np.allclose(everything.q99, expected.q99)  # so the test can fail
+    from motionprior.data.windows import fit_normalizer
+
+    with pytest.raises(ConfigError, match="2 frame selections for 1 tables"):
+        fit_normalizer([table], frames=[np.arange(3), np.arange(3)])

@@ -43,20 +43,26 @@ class WindowConfig:
             raise ConfigError(f"image_size must be >= 8 pixels, got {self.image_size}")
 
 
-def fit_normalizer(tables: Sequence[FrameTable], gripper_mask: bool = False) -> Normalizer:
+def fit_normalizer(tables: Sequence[FrameTable], gripper_mask: bool = False,
+                   frames: Sequence[np.ndarray] | None = None) -> Normalizer:
     """Exact statistics of action and state per key (tables sharing a key are pooled).
 
     With `gripper_mask`, gripper dims (from the embodiment spec) are excluded from
-    normalization and pass through in raw units.
+    normalization and pass through in raw units. `frames` (one index array per table) limits
+    the statistics to those frames, e.g. the training episodes only.
     """
     from motionprior.data.embodiments import get_embodiment
 
+    if frames is not None and len(frames) != len(tables):
+        raise ConfigError(f"{len(frames)} frame selections for {len(tables)} tables")
+    rows = list(frames) if frames is not None else [slice(None)] * len(tables)
     normalizer = Normalizer()
     for key in sorted({t.key for t in tables}):
-        group = [t for t in tables if t.key == key]
-        spec = get_embodiment(group[0].embodiment)
+        group = [(t, r) for t, r in zip(tables, rows, strict=True) if t.key == key]
+        spec = get_embodiment(group[0][0].embodiment)
         for feature, vec in (("action", spec.action), ("state", spec.state)):
-            x = np.concatenate([t.actions if feature == "action" else t.state for t in group])
+            x = np.concatenate([(t.actions if feature == "action" else t.state)[r]
+                                for t, r in group])
             mask = np.ones(x.shape[1], dtype=bool)
             if gripper_mask and vec.gripper is not None:
                 mask[vec.gripper] = False

@@ -1,7 +1,8 @@
 """Stage 1 end to end: LeRobot datasets -> action windows -> trained prior -> evaluation.
 
 Only actions and states are read (`images=False`); no image is ever decoded. Each dataset's
-last `val_fraction` of episodes is held out for validation and evaluation.
+last `val_fraction` of episodes is held out for validation and evaluation; normalization
+statistics are fitted on the training episodes only.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def load_windows(paths: Sequence[str | Path], cfg: PriorRunConfig,
     """Open LeRobot datasets (actions and states only) and cut them into windows."""
     from motionprior.data.frames import FrameTable
     from motionprior.data.lerobot import open_dataset
-    from motionprior.data.windows import WindowConfig, WindowDataset
+    from motionprior.data.windows import WindowConfig, WindowDataset, fit_normalizer
 
     if not paths:
         raise ConfigError("no dataset given: pass at least one LeRobot dataset (--data PATH)")
@@ -69,6 +70,11 @@ def load_windows(paths: Sequence[str | Path], cfg: PriorRunConfig,
                                   "config with a larger d_max")
         tables.append(table)
     wc = WindowConfig(chunk=m.horizon, history=m.history_len, d_max=m.d_max, images=False)
+    if normalizer is None:  # statistics of the training episodes only: nothing leaks
+        normalizer = fit_normalizer(tables, frames=[
+            np.arange(t.starts[0], t.ends[-1 - _held_out_count(len(t.starts),
+                                                               cfg.data.val_fraction)])
+            for t in tables])
     windows = WindowDataset(tables, wc, normalizer=normalizer)
     train_idx, val_idx = split_by_episode(windows, cfg.data.val_fraction, cfg.data.stride)
     return PriorData(windows, train_idx, val_idx, windows.normalizer,
@@ -85,7 +91,7 @@ def split_by_episode(windows: Any, val_fraction: float,
     for k, table in enumerate(windows.tables):
         offset = int(offsets[k])
         n_ep = len(table.starts)
-        n_val = min(n_ep - 1, math.ceil(n_ep * val_fraction)) if val_fraction > 0 else 0
+        n_val = _held_out_count(n_ep, val_fraction)
         for e, (s, t) in enumerate(zip(table.starts, table.ends, strict=True)):
             frames = np.arange(s, t) + offset
             if e >= n_ep - n_val:
@@ -94,6 +100,11 @@ def split_by_episode(windows: Any, val_fraction: float,
                 train.append(frames[::stride])
     empty = np.zeros(0, dtype=np.int64)
     return (np.concatenate(train) if train else empty), (np.concatenate(val) if val else empty)
+
+
+def _held_out_count(episodes: int, val_fraction: float) -> int:
+    """Episodes held out of a dataset of `episodes` (never all of them)."""
+    return min(episodes - 1, math.ceil(episodes * val_fraction)) if val_fraction > 0 else 0
 
 
 def run_config_dict(cfg: PriorRunConfig, paths: Sequence[str]) -> dict[str, Any]:
