@@ -103,8 +103,7 @@ class MotionLabeler(BatchLabeler):
             # a quick gripper action inside a short mixed label is real: never lose one whole
             merged[5] = restore_lost_runs(parts[5], merged[5], batch.offsets)
             parts = merged
-        codes = values_to_codes(parts.T)
-        return codes
+        return values_to_codes(parts.T)
 
 
 def _present(batch: Batch, group: int) -> bool:

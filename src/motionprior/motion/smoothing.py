@@ -47,12 +47,7 @@ class _Bounds:
         idx = np.arange(n, dtype=np.int32)
         if n == 0 or min_len <= 1:
             return idx
-        brk = np.empty(n, dtype=bool)
-        brk[0] = True
-        np.not_equal(row[1:], row[:-1], out=brk[1:])
-        brk[self.starts] = True  # a run never spans two episodes
-        run_start = np.flatnonzero(brk)
-        run_len = np.diff(np.append(run_start, n))
+        run_start, run_len = _runs(row, self.starts)
         if run_len.min() >= min_len:
             return idx
         long_step = np.repeat(run_len >= min_len, run_len)
@@ -67,16 +62,22 @@ class _Bounds:
 def restore_lost_runs(before: np.ndarray, after: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """`after` ([N]) with every non-zero run of `before` ([N], the same part before a merge)
     that it lost entirely put back; runs that only moved their boundaries stay as merged."""
-    n = before.size
-    brk = np.empty(n, dtype=bool)
-    brk[0] = True
-    np.not_equal(before[1:], before[:-1], out=brk[1:])
-    brk[offsets[:-1][offsets[:-1] < n]] = True
-    run_start = np.flatnonzero(brk)
-    kept = np.add.reduceat((after == before).astype(np.int32), run_start)
-    lost = (before[run_start] != 0) & (kept == 0)
     out = after.copy()
-    run_len = np.diff(np.append(run_start, n))
-    mask = np.repeat(lost, run_len)
-    out[mask] = before[mask]
+    if before.size == 0:
+        return out
+    run_start, run_len = _runs(before, offsets[:-1][offsets[:-1] < before.size])
+    kept = np.add.reduceat((after == before).astype(np.int32), run_start)
+    lost = np.repeat((before[run_start] != 0) & (kept == 0), run_len)
+    out[lost] = before[lost]
     return out
+
+
+def _runs(row: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First step and length of each run of equal values in `row` ([N], N >= 1); a run never
+    spans two episodes (`starts` are the episode starts)."""
+    brk = np.empty(row.size, dtype=bool)
+    brk[0] = True
+    np.not_equal(row[1:], row[:-1], out=brk[1:])
+    brk[starts] = True
+    run_start = np.flatnonzero(brk)
+    return run_start, np.diff(np.append(run_start, row.size))
