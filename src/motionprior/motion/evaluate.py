@@ -13,6 +13,7 @@ Given each episode's rate, `score` also reports the segment-level scores of
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -79,8 +80,8 @@ def score(
     result = score_codes(_concat(pred_codes), _concat(true_codes))
     if fps is None:
         return result
-    segments = score_segments(pred_codes, true_codes, fps, tolerance)
-    return LabelScore(result.steps, result.exact, result.parts, result.confusion, segments)
+    return dataclasses.replace(result, segments=score_segments(pred_codes, true_codes, fps,
+                                                               tolerance))
 
 
 def _concat(codes: list[np.ndarray]) -> np.ndarray:
