@@ -132,17 +132,37 @@ def truth_labels(expert, steps, share: float, rot_tol: float, opening0: float) -
     return labels
 
 
+BOOTSTRAP = 2000
+
+
+def bootstrap_mean_of_pairs(episodes: list[list[tuple[int, int, int]]], seed: int = 0
+                            ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """95% percentile intervals of the mean over pairs of the adaptive accuracy and of its
+    margin over the baseline, resampling each pair's episodes (correct adaptive, correct
+    baseline, steps) with replacement."""
+    rng = np.random.default_rng(seed)
+    means, margins = np.zeros(BOOTSTRAP), np.zeros(BOOTSTRAP)
+    for eps in episodes:
+        counts = np.asarray(eps, dtype=float)  # [E, 3]
+        pick = rng.integers(0, len(counts), (BOOTSTRAP, len(counts)))
+        a, b, n = (counts[pick, k].sum(axis=1) for k in range(3))
+        means += a / n / len(episodes)
+        margins += (a - b) / n / len(episodes)
+    return (tuple(np.percentile(means, [2.5, 97.5])), tuple(np.percentile(margins, [2.5, 97.5])))
+
+
 def _env(pair: str, osc_kp: float | None):
     """The pair's env without cameras; `osc_kp` applies to robosuite pairs only."""
     return make_env(pair, cameras=(), osc_kp=osc_kp if pair.startswith("robosuite") else None)
 
 
-def collect(pair: str, episodes: int, share: float, rot_tol: float, osc_kp: float | None):
+def collect(pair: str, episodes: int, share: float, rot_tol: float, osc_kp: float | None,
+            held_out_seed: int = HELD_OUT_SEED):
     """{split: (trajectories, labels)} of `pair`, split = "tune" / "held_out"."""
     out = {}
     with _env(pair, osc_kp) as env:
         expert = env.expert()
-        for split, start in (("tune", 0), ("held_out", HELD_OUT_SEED)):
+        for split, start in (("tune", 0), ("held_out", held_out_seed)):
             trajs, labels, seed = [], [], start
             while len(trajs) < episodes and seed < start + 3 * episodes + 5:
                 got = run_episode(env, expert, seed)
@@ -162,11 +182,12 @@ SCRIPT_PAIRS = ("robosuite/Lift/Panda@20hz", "robosuite/Lift/UR5e@10hz",
                 "robosuite/Lift/IIWA@20hz", "robosuite/Lift/Panda@5hz", "metaworld/reach-v3")
 
 
-def collect_script(pair: str, episodes: int, osc_kp: float | None):
+def collect_script(pair: str, episodes: int, osc_kp: float | None,
+                   held_out_seed: int = HELD_OUT_SEED):
     """{split: (trajectories, labels)} of scripted motion primitives on `pair`."""
     out = {}
     with _env(pair, osc_kp) as env:
-        for split, start in (("tune", 0), ("held_out", HELD_OUT_SEED)):
+        for split, start in (("tune", 0), ("held_out", held_out_seed)):
             got, rejected = scripted_episodes(env, start, episodes)
             print(f"{pair} {split}: kept seeds {[e.seed for e in got]}, rejected {rejected} "
                   "(arm strayed from the command)", flush=True)
@@ -214,6 +235,9 @@ def main() -> None:
     ap.add_argument("--osc-kp", type=float, default=None,
                     help="stiffness of robosuite's OSC controller (default: robosuite's 150); "
                     "higher tracks the commands more tightly")
+    ap.add_argument("--held-out-seed", type=int, default=HELD_OUT_SEED,
+                    help="first seed of the held-out episodes (another value: another "
+                    "independent held-out set)")
     ap.add_argument("--cache", default="", help="pickle file that keeps simulated data")
     ap.add_argument("--write-annotations", default="", help="write the held-out data here")
     ap.add_argument("--params", default="{}", help="JSON dict of labeler parameters that "
@@ -221,19 +245,21 @@ def main() -> None:
     args = ap.parse_args()
     params = json.loads(args.params)
     t0 = time.time()
-    rows, seg_rows, items = [], [], []
+    rows, seg_rows, items, episodes = [], [], [], []
     pooled = {"truth": [], "adaptive": [], "baseline": [], "far": []}
     kp = f" kp{args.osc_kp:g}" if args.osc_kp is not None else ""
+    if args.held_out_seed != HELD_OUT_SEED:
+        kp += f" heldout{args.held_out_seed}"
     pairs = args.pairs or ",".join(PAIRS if args.data == "task" else SCRIPT_PAIRS)
     for pair in pairs.split(","):
         if args.data == "task":
             key = f"task {pair} {args.episodes} {args.share} {args.rot_tol}{kp}"
             data = cached(args.cache, key, lambda pair=pair: collect(
-                pair, args.episodes, args.share, args.rot_tol, args.osc_kp))
+                pair, args.episodes, args.share, args.rot_tol, args.osc_kp, args.held_out_seed))
         else:
             key = f"script {pair} {args.episodes}{kp}"
             data = cached(args.cache, key, lambda pair=pair: collect_script(
-                pair, args.episodes, args.osc_kp))
+                pair, args.episodes, args.osc_kp, args.held_out_seed))
         suffix = "_executed" if args.data == "script" and args.truth == "executed" else ""
         if args.data == "script" and args.source == "action":
             suffix = "_action"
@@ -250,6 +276,10 @@ def main() -> None:
         seg_rows.append((pair, acc["adaptive"], acc["baseline"],
                          segment_scores(codes["adaptive"], hlab, htr[0].fps),
                          segment_scores(codes["baseline"], hlab, htr[0].fps)))
+        cuts = np.cumsum([len(ep) for ep in hlab])[:-1]
+        episodes.append([(np.sum(a == t), np.sum(b == t), t.size) for a, b, t in zip(
+            np.split(codes["adaptive"], cuts), np.split(codes["baseline"], cuts),
+            np.split(true, cuts), strict=True)])
         for k in ("adaptive", "baseline"):
             pooled[k].append(codes[k])
         pooled["truth"].append(true)
@@ -270,6 +300,10 @@ def main() -> None:
     mean = np.mean([[r[4]["adaptive"], r[4]["baseline"], r[4]["default"]] for r in rows], 0)
     print(f"| **mean of {len(rows)} pairs** | | | **{mean[0]:.1%}** | **{mean[1]:.1%}** "
           f"| {mean[2]:.1%} | | | |")
+    (lo, hi), (mlo, mhi) = bootstrap_mean_of_pairs(episodes)
+    print(f"\nmean of pairs, 95% interval from {BOOTSTRAP} resamples of each pair's held-out "
+          f"episodes: adaptive [{lo:.1%}, {hi:.1%}], adaptive minus tuned baseline "
+          f"[{mlo:+.1%}, {mhi:+.1%}]")
     print_segment_table(seg_rows)
     true = np.concatenate(pooled["truth"])
     for k, title in (("adaptive", "adaptive (defaults)"), ("baseline", "baseline, tuned thr")):
