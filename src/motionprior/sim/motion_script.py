@@ -31,7 +31,7 @@ import numpy as np
 from motionprior.motion.vocabulary import format_label
 from motionprior.sim.env import SimEnv
 from motionprior.sim.motion_plan import NOMINAL_SPEED, SegmentPlanner, speed_factor
-from motionprior.sim.rotations import rot_x, rot_y, rot_z, rotvec
+from motionprior.sim.rotations import from_rpy, rotvec
 
 SETTLE_SECONDS = 1.5  # unrecorded hold (gripper open) before an episode starts
 # The feed-forward lead, as a fraction of the measured lag, that minimizes the RMS distance
@@ -85,10 +85,8 @@ class MotionScript:
             state = obs["state"].astype(np.float64)
             rot_error = np.zeros(3)
             if self.rotation:
-                roll_now, pitch_now, yaw_now = state[3:6]
-                now = rot_z(yaw_now) @ rot_y(pitch_now) @ rot_x(roll_now)
-                aim_rot = rot_z(aim_yaw) @ rot_y(aim_pitch) @ rot_x(roll)
-                rot_error = rotvec(aim_rot @ now.T)
+                now = from_rpy(*state[3:6])
+                rot_error = rotvec(from_rpy(roll, aim_pitch, aim_yaw) @ now.T)
             states.append(state)
             self.goals.append(goal)
             angles.append((roll, pitch, yaw))
@@ -111,9 +109,8 @@ def tracking_errors(states: np.ndarray, goals: np.ndarray, angles: np.ndarray | 
         return position, 0.0
     worst = 0.0
     for (roll, pitch, yaw), (r, p, y) in zip(angles, states[:, 3:6], strict=True):
-        goal = rot_z(yaw) @ rot_y(pitch) @ rot_x(roll)
-        now = rot_z(y) @ rot_y(p) @ rot_x(r)
-        worst = max(worst, float(np.linalg.norm(rotvec(goal @ now.T))))
+        error = rotvec(from_rpy(roll, pitch, yaw) @ from_rpy(r, p, y).T)
+        worst = max(worst, float(np.linalg.norm(error)))
     return position, worst
 
 

@@ -20,6 +20,11 @@ def rot_y(angle: float) -> np.ndarray:
     return np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
 
 
+def from_rpy(roll: float, pitch: float, yaw: float) -> np.ndarray:
+    """The rotation `Rz(yaw) @ Ry(pitch) @ Rx(roll)` (the inverse of `rpy`)."""
+    return rot_z(yaw) @ rot_y(pitch) @ rot_x(roll)
+
+
 def rpy(rot: np.ndarray) -> np.ndarray:
     """Roll, pitch, yaw (rad) with `rot = Rz(yaw) @ Ry(pitch) @ Rx(roll)` (fixed axes x, y, z)."""
     pitch = np.arcsin(np.clip(-rot[2, 0], -1.0, 1.0))
