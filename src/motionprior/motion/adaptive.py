@@ -31,7 +31,7 @@ from motionprior.errors import DataError
 from motionprior.motion.detectors import Channels, detect
 from motionprior.motion.labeler_base import BatchLabeler
 from motionprior.motion.params import LabelerParams
-from motionprior.motion.smoothing import merge_short_runs, merge_source, restore_lost_runs
+from motionprior.motion.smoothing import EpisodeRuns
 from motionprior.motion.trajectory import Batch, Trajectory, batches_by_fps
 from motionprior.motion.vocabulary import values_to_codes
 
@@ -95,13 +95,14 @@ class MotionLabeler(BatchLabeler):
 
         min_len = np.full(6, p.steps(p.min_duration, batch.fps))
         min_len[5] = p.steps(p.gripper_min_duration, batch.fps)
-        parts = merge_short_runs(parts, batch.offsets, min_len)
+        runs = EpisodeRuns(batch.offsets, len(batch))
+        parts = runs.merge(parts, min_len)
         if p.label_min_duration > 0:  # then whole labels (parts rarely switch on one step)
-            source = merge_source(values_to_codes(parts.T), batch.offsets,
-                                  p.steps(p.label_min_duration, batch.fps))
+            source = runs.source(values_to_codes(parts.T),
+                                 p.steps(p.label_min_duration, batch.fps))
             merged = parts[:, source]
             # a quick gripper action inside a short mixed label is real: never lose one whole
-            merged[5] = restore_lost_runs(parts[5], merged[5], batch.offsets)
+            merged[5] = runs.restore_lost(parts[5], merged[5])
             parts = merged
         return values_to_codes(parts.T)
 

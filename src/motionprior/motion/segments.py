@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from motionprior.errors import DataError
+from motionprior.motion.smoothing import run_bounds
 
 OVERLAPS = (10, 25, 50)
 
@@ -48,9 +49,8 @@ def runs(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if codes.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return codes[:0], empty, empty
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    ends = np.r_[starts[1:], codes.size]
-    return codes[starts], starts, ends
+    starts, lengths = run_bounds(codes)
+    return codes[starts], starts, starts + lengths
 
 
 def tolerant_hits(pred: np.ndarray, true: np.ndarray, steps: int) -> np.ndarray:

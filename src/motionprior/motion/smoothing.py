@@ -18,36 +18,42 @@ def merge_short_runs(values: np.ndarray, offsets: np.ndarray, min_len: np.ndarra
     `offsets` are the episode starts plus N at the end; `min_len` ([K]) is the minimum run
     length in steps per row (1 disables merging for that row). Returns a new array.
     """
-    out = values.copy()
-    bounds = _Bounds(offsets, values.shape[1] if values.ndim == 2 else 0)
-    for k, m in enumerate(np.broadcast_to(min_len, values.shape[:1])):
-        if m > 1 and bounds.n:
-            out[k] = values[k][bounds.nearest_long(values[k], int(m))]
-    return out
+    return EpisodeRuns(offsets, values.shape[-1]).merge(values, min_len)
 
 
-def merge_source(row: np.ndarray, offsets: np.ndarray, min_len: int) -> np.ndarray:
-    """[N] index of the step whose value each step of `row` takes when its short runs are
-    merged (itself where its run is long enough), to move other arrays along with it."""
-    return _Bounds(offsets, row.size).nearest_long(row, min_len)
+def restore_lost_runs(before: np.ndarray, after: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """`after` ([N]) with every non-zero run of `before` ([N], the same part before a merge)
+    that it lost entirely put back; runs that only moved their boundaries stay as merged."""
+    return EpisodeRuns(offsets, before.size).restore_lost(before, after)
 
 
-class _Bounds:
-    """Per step, its episode's first step and the step after its last (computed once)."""
+class EpisodeRuns:
+    """Run bookkeeping over N steps of concatenated episodes (`offsets`: episode starts plus
+    N); the per-step episode bounds are computed once and shared by every call."""
 
     def __init__(self, offsets: np.ndarray, n: int) -> None:
         self.n = n
         lengths = np.diff(offsets)
-        self.first = np.repeat(offsets[:-1], lengths).astype(np.int32)
-        self.stop = np.repeat(offsets[1:], lengths).astype(np.int32)
+        self.first = np.repeat(offsets[:-1], lengths).astype(np.int32)  # episode's first step
+        self.stop = np.repeat(offsets[1:], lengths).astype(np.int32)  # step after its last
         self.starts = offsets[:-1][offsets[:-1] < n]
 
-    def nearest_long(self, row: np.ndarray, min_len: int) -> np.ndarray:
+    def merge(self, values: np.ndarray, min_len: np.ndarray) -> np.ndarray:
+        """`merge_short_runs` of [K, N] `values` with per-row minimum lengths."""
+        out = values.copy()
+        for k, m in enumerate(np.broadcast_to(min_len, values.shape[:1])):
+            if m > 1 and self.n:
+                out[k] = values[k][self.source(values[k], int(m))]
+        return out
+
+    def source(self, row: np.ndarray, min_len: int) -> np.ndarray:
+        """[N] index of the step whose value each step of `row` takes when its short runs are
+        merged (itself where its run is long enough), to move other arrays along with it."""
         n = self.n
         idx = np.arange(n, dtype=np.int32)
         if n == 0 or min_len <= 1:
             return idx
-        run_start, run_len = _runs(row, self.starts)
+        run_start, run_len = run_bounds(row, self.starts)
         if run_len.min() >= min_len:
             return idx
         long_step = np.repeat(run_len >= min_len, run_len)
@@ -58,26 +64,25 @@ class _Bounds:
         use_before = has_before & (~has_after | (idx - before <= after - idx))
         return np.where(use_before, before, np.where(has_after, after, idx))
 
-
-def restore_lost_runs(before: np.ndarray, after: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """`after` ([N]) with every non-zero run of `before` ([N], the same part before a merge)
-    that it lost entirely put back; runs that only moved their boundaries stay as merged."""
-    out = after.copy()
-    if before.size == 0:
+    def restore_lost(self, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+        """See `restore_lost_runs`."""
+        out = after.copy()
+        if self.n == 0:
+            return out
+        run_start, run_len = run_bounds(before, self.starts)
+        kept = np.add.reduceat((after == before).astype(np.int32), run_start)
+        lost = np.repeat((before[run_start] != 0) & (kept == 0), run_len)
+        out[lost] = before[lost]
         return out
-    run_start, run_len = _runs(before, offsets[:-1][offsets[:-1] < before.size])
-    kept = np.add.reduceat((after == before).astype(np.int32), run_start)
-    lost = np.repeat((before[run_start] != 0) & (kept == 0), run_len)
-    out[lost] = before[lost]
-    return out
 
 
-def _runs(row: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def run_bounds(row: np.ndarray, starts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """First step and length of each run of equal values in `row` ([N], N >= 1); a run never
-    spans two episodes (`starts` are the episode starts)."""
+    spans two episodes (`starts`: the episode starts, if several)."""
     brk = np.empty(row.size, dtype=bool)
     brk[0] = True
     np.not_equal(row[1:], row[:-1], out=brk[1:])
-    brk[starts] = True
+    if starts is not None:
+        brk[starts] = True
     run_start = np.flatnonzero(brk)
     return run_start, np.diff(np.append(run_start, row.size))
