@@ -185,11 +185,15 @@ def boundary_distance(labels: list[list[str]], fps: float) -> np.ndarray:
     return np.concatenate(out)
 
 
+def per_episode(codes: np.ndarray, labels: list[list[str]]) -> list[np.ndarray]:
+    """Pooled per-step `codes` cut back into the episodes whose true labels are `labels`."""
+    return np.split(codes, np.cumsum([len(ep) for ep in labels])[:-1])
+
+
 def segment_scores(codes: np.ndarray, labels: list[list[str]], fps: float) -> SegmentScore:
     """Segment-level scores (`motionprior.motion.segments`) of pooled label codes of the
     episodes whose true labels are `labels`."""
-    cuts = np.cumsum([len(ep) for ep in labels])[:-1]
-    return score_segments(np.split(codes, cuts), [labels_to_codes(ep) for ep in labels],
+    return score_segments(per_episode(codes, labels), [labels_to_codes(ep) for ep in labels],
                           [fps] * len(labels))
 
 

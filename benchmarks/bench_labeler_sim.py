@@ -58,6 +58,7 @@ from dataclasses import replace
 import numpy as np
 from bench_labeler_accuracy import (  # the same protocol
     boundary_distance,
+    per_episode,
     print_segment_table,
     segment_scores,
     tune_baseline,
@@ -276,10 +277,9 @@ def main() -> None:
         seg_rows.append((pair, acc["adaptive"], acc["baseline"],
                          segment_scores(codes["adaptive"], hlab, htr[0].fps),
                          segment_scores(codes["baseline"], hlab, htr[0].fps)))
-        cuts = np.cumsum([len(ep) for ep in hlab])[:-1]
         episodes.append([(np.sum(a == t), np.sum(b == t), t.size) for a, b, t in zip(
-            np.split(codes["adaptive"], cuts), np.split(codes["baseline"], cuts),
-            np.split(true, cuts), strict=True)])
+            per_episode(codes["adaptive"], hlab), per_episode(codes["baseline"], hlab),
+            per_episode(true, hlab), strict=True)])
         for k in ("adaptive", "baseline"):
             pooled[k].append(codes[k])
         pooled["truth"].append(true)
