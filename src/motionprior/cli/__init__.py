@@ -27,6 +27,8 @@ VERB_MODULES = (
     "motionprior.cli.label",
     "motionprior.cli.pretrain_prior",
     "motionprior.cli.eval_prior",
+    "motionprior.cli.pretrain_motion",
+    "motionprior.cli.train",
     "motionprior.cli.collect",
     "motionprior.cli.evaluate",
 )

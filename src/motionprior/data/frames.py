@@ -36,6 +36,7 @@ class FrameTable:
     task_index: np.ndarray  # [E] int64
     cameras: tuple[str, ...] = ()
     image_fn: ImageFn | None = field(default=None, repr=False)
+    motion: np.ndarray | None = field(default=None, repr=False)  # [N] str: label per frame
 
     def __post_init__(self) -> None:
         n = self.actions.shape[0]
@@ -47,6 +48,9 @@ class FrameTable:
         if not (len(self.starts) == len(self.ends) == len(self.instructions)
                 == len(self.task_index)):
             raise DataError(f"dataset {self.key!r}: episode arrays differ in length")
+        if self.motion is not None and len(self.motion) != n:
+            raise DataError(f"dataset {self.key!r}: {len(self.motion)} motion labels for {n} "
+                            "frames")
         contiguous = (len(self.starts) > 0 and self.starts[0] == 0 and self.ends[-1] == n
                       and np.array_equal(self.starts[1:], self.ends[:-1]))
         if not contiguous or np.any(self.ends <= self.starts):
@@ -90,12 +94,14 @@ class FrameTable:
 
     @classmethod
     def from_reader(cls, reader, key: str | None = None, *, images: bool = True,
-                    cache_images: bool = True, cache_dir: str | None = None) -> FrameTable:
+                    cache_images: bool = True, cache_dir: str | None = None,
+                    motion: bool = False) -> FrameTable:
         """Build from a LeRobot v3 `DatasetReader` (motionprior.data.lerobot.open_dataset).
 
         `images=False` skips cameras entirely (action-only training never touches them).
         With `cache_images`, every camera is decoded once into a memory-mapped cache
         (`motionprior.data.frame_cache`); otherwise frames are decoded on every access.
+        `motion=True` also reads the per-frame `motion` labels (`motionprior label`).
         """
         from motionprior.data.frame_cache import CachedFrames
 
@@ -115,7 +121,15 @@ class FrameTable:
             cameras=cameras,
             image_fn=(CachedFrames(reader, list(cameras), cache_dir) if cache_images
                       else _ReaderImages(reader)) if cameras else None,
+            motion=_motion_column(reader) if motion else None,
         )
+
+
+def _motion_column(reader) -> np.ndarray:
+    if "motion" not in reader.features:
+        raise DataError(f"{reader.root}: no 'motion' column; label the dataset first: "
+                        f"motionprior label {reader.root}")
+    return np.asarray(reader.column("motion"), dtype=object)
 
 
 class _InMemoryImages:

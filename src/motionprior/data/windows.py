@@ -161,6 +161,8 @@ class WindowDataset(torch.utils.data.Dataset):
         }
         if cfg.images:
             batch["images"] = self._images(table, t)
+        if table.motion is not None:
+            batch["motion"] = table.motion[t].tolist()
         return batch
 
     def _images(self, table: FrameTable, frames: np.ndarray) -> dict[str, torch.Tensor]:

@@ -14,6 +14,8 @@ from motionprior.policy.protocol import (
     resolve_policy,
 )
 
+from motionprior.policy import vla_policy as _vla_policy  # registers the checkpoint loader
+
 __all__ = [
     "Policy",
     "PolicyContext",

@@ -1,0 +1,121 @@
+"""`motionprior train --variant V --data DATASET... --out DIR`: train a VLA policy (stage 2).
+
+    motionprior train --variant flow --data data/xemb13/* --out runs/vla_flow --preset cpu
+    motionprior train --variant motion+tokens --init runs/motion_pre --data ... --out ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+
+from motionprior.errors import ConfigError
+
+STAGE2_VARIANTS = ("tokens", "motion+tokens", "flow")
+
+
+def add_vla_flags(p: argparse.ArgumentParser) -> None:
+    """Flags shared by `train` and `pretrain-motion`."""
+    from motionprior.vla.config import PRESETS
+
+    p.add_argument("--data", nargs="+", required=True, metavar="DATASET",
+                   help="LeRobot v3 dataset folders with camera images (motion variants also "
+                   "need the 'motion' column: run `motionprior label DATASET` first)")
+    p.add_argument("--out", required=True, help="run directory (checkpoints, logs)")
+    p.add_argument("--preset", default="cpu", choices=PRESETS,
+                   help="model and training size: debug (seconds, tests), quickstart "
+                   "(minutes), cpu (the measured comparison, default), paper (GPU-sized)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its newest checkpoint")
+    p.add_argument("--steps", type=int, help="override the preset's training steps")
+    p.add_argument("--batch-size", type=int, help="override the per-process batch size")
+    p.add_argument("--lr", type=float, help="override the peak learning rate")
+    p.add_argument("--seed", type=int, help="override the random seed")
+    p.add_argument("--image-size", type=int, help="training resolution in pixels (the model "
+                   "resizes stored images; default: the preset's, 64 for cpu)")
+    p.add_argument("--cameras", help="comma-separated cameras to use (default: scene)")
+    p.add_argument("--vision", help="image encoder: conv (default) or hf:/dir of a Hugging "
+                   "Face vision model (e.g. SigLIP) saved locally")
+    p.add_argument("--backbone", help="backbone: builtin (default) or hf:/dir of a Hugging "
+                   "Face causal LM saved locally (e.g. Qwen2.5-0.5B)")
+    p.add_argument("--workers", type=int, help="DataLoader worker processes (default 0)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def build_config(args: argparse.Namespace, variant: str):
+    from motionprior.vla.config import preset
+
+    cfg = preset(args.preset, variant)
+    train = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size),
+                               ("lr", args.lr), ("seed", args.seed),
+                               ("num_workers", args.workers)) if v is not None}
+    model = {k: v for k, v in (("image_size", args.image_size), ("vision", args.vision),
+                               ("backbone", args.backbone)) if v is not None}
+    if args.cameras:
+        model["cameras"] = tuple(c.strip() for c in args.cameras.split(",") if c.strip())
+    return dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, **train),
+                               model=dataclasses.replace(cfg.model, **model))
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "train", help="train a vision-language-action policy (tokens, motion+tokens, flow)",
+        description="Train one multi-task, multi-embodiment VLA policy on all the datasets "
+        "given (actions in the padded D_max space, statistics per embodiment). Variants: "
+        "tokens (action tokens, OpenVLA style), motion+tokens (motion words, then action "
+        "tokens; Idea B), flow (a flow-matching action expert). Checkpoints load as policies: "
+        "`motionprior eval --policy OUT`.")
+    add_vla_flags(p)
+    p.add_argument("--variant", required=True, choices=STAGE2_VARIANTS,
+                   help="what the policy generates (see the description)")
+    p.add_argument("--init", help="start from a checkpoint (e.g. a pretrain-motion run): every "
+                   "tensor whose name and shape match is loaded")
+    p.add_argument("--eval-every", type=int, default=0,
+                   help="closed-loop success every N steps (0 = off, default), logged as "
+                   "val/success: learning curves in success")
+    p.add_argument("--eval-suite", help="pairs for --eval-every (suite or pair names)")
+    p.add_argument("--eval-episodes", type=int, default=5,
+                   help="episodes per pair for --eval-every (default 5)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from motionprior.vla.training import train_vla
+
+    if args.eval_every < 0 or args.eval_episodes < 1:
+        raise ConfigError("--eval-every must be >= 0 and --eval-episodes >= 1")
+    if args.eval_every and not args.eval_suite:
+        raise ConfigError("--eval-every needs --eval-suite (the pairs to roll out)")
+    cfg = build_config(args, args.variant)
+    validators = []
+    if args.eval_every:
+        cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train,
+                                                                 val_every=args.eval_every))
+        validators.append(_closed_loop(args))
+    result = train_vla(args.data, args.out, cfg, init=args.init, resume=args.resume,
+                       progress=not args.no_progress, validators=validators)
+    print(json.dumps({"step": result.step, "checkpoint": str(result.checkpoint),
+                      "train": result.train_metrics, "val": result.val_metrics}, indent=2))
+    return 0
+
+
+def _closed_loop(args: argparse.Namespace):
+    """A validator factory: closed-loop success of the model being trained."""
+    from pathlib import Path
+
+    from motionprior.policy.vla_policy import VLAPolicy
+    from motionprior.sim.closed_loop import closed_loop_validator
+    from motionprior.sim.suites import resolve_suite
+    from motionprior.vla.training import LoadedVLA
+
+    pairs, out = resolve_suite(args.eval_suite), Path(args.out)
+
+    def build(data, cfg):
+        def make_factory(model, step):
+            loaded = LoadedVLA(model, cfg, data.normalizer, out, step)
+            return lambda ctx: VLAPolicy(loaded, ctx.embodiment)
+
+        return closed_loop_validator(pairs, out / "closed_loop", args.eval_episodes,
+                                     make_factory, cfg.model.cameras)
+    return build

@@ -1,0 +1,160 @@
+"""The stateful VLA policy: observation checks, normalization, chunk execution, motion words.
+
+`VLAPolicy` wraps a pure `VLAModel` (LeRobot's ACT / ACTPolicy split): it checks each
+observation against what the checkpoint was trained on, normalizes the state and
+un-normalizes the actions with the checkpoint's statistics for the observation's embodiment,
+runs the chunk executor (`motionprior.policy.chunking`) and exposes the motion words of the
+current chunk as `last_info["motion"]`. A checkpoint path given as `--policy` resolves here
+(`register_checkpoint_loader`); options: `execution` (`receding` | `ensemble`),
+`query_period` (default: half the chunk for flow, the whole chunk for tokens), `ensemble_decay`
+(0.01), `seed` (flow noise; re-seeded at every reset so an episode does not depend on which
+episodes ran before it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from motionprior.errors import ConfigError, DataError, UnknownNameError
+from motionprior.policy.chunking import make_executor
+from motionprior.policy.protocol import PolicyContext, PolicyFactory, register_checkpoint_loader
+
+
+class VLAPolicy:
+    """`reset()` / `act(observation) -> action [A]` around a loaded VLA (`LoadedVLA`)."""
+
+    def __init__(self, loaded: Any, embodiment: str, *, execution: str = "receding",
+                 query_period: int | None = None, ensemble_decay: float = 0.01,
+                 seed: int = 0) -> None:
+        cfg = loaded.config.model
+        if embodiment not in cfg.embodiments or embodiment not in loaded.normalizer.keys:
+            raise UnknownNameError(f"embodiment of checkpoint {loaded.checkpoint}", embodiment,
+                                   list(cfg.embodiments))
+        if cfg.chunk == 0:
+            raise ConfigError(f"{loaded.checkpoint} is a motion-pretraining checkpoint (it "
+                              "emits words, not actions); train a policy from it with "
+                              "`motionprior train --init`")
+        self.loaded, self.cfg, self.embodiment = loaded, cfg, embodiment
+        self.model = loaded.model
+        self.action_stats = loaded.normalizer.get(embodiment, "action")
+        self.state_stats = loaded.normalizer.get(embodiment, "state")
+        period = query_period or (cfg.chunk // 2 if cfg.uses_flow else cfg.chunk)
+        if period > cfg.chunk:
+            raise ConfigError(f"query period {period} exceeds the chunk length {cfg.chunk}")
+        self.executor = make_executor(execution, period, ensemble_decay)
+        import torch
+
+        self.seed = seed
+        self.generator = torch.Generator().manual_seed(seed)
+        self.last_info: dict[str, Any] = {}
+        self._words = ""
+
+    def reset(self) -> None:
+        self.executor.reset()
+        self.generator.manual_seed(self.seed)
+        self.last_info, self._words = {}, ""
+
+    def act(self, observation: Mapping[str, Any]) -> np.ndarray:
+        batch = self.batch(observation)
+        action = self.executor.act(lambda: self._query(batch))
+        self.last_info = {"motion": self._words}
+        return np.asarray(action, dtype=np.float32)
+
+    def predict_chunk(self, observation: Mapping[str, Any]) -> tuple[np.ndarray, str]:
+        """One query, no executor: the raw-unit chunk `[H, A]` and the motion words."""
+        chunk = self._query(self.batch(observation))
+        return chunk, self._words
+
+    # -- internals ---------------------------------------------------------------------------
+    def _query(self, batch: dict[str, Any]) -> np.ndarray:
+        import torch
+
+        from motionprior.data.stats import unnormalize
+        from motionprior.vla.decoding import generate
+
+        a = self.action_stats.dim
+        out = generate(self.model, batch, torch.tensor([a]), generator=self.generator)
+        self._words = out.motion[0]
+        chunk = out.actions[0, :, :a].double().cpu().numpy()
+        return unnormalize(self.action_stats, chunk).astype(np.float32)
+
+    def batch(self, obs: Mapping[str, Any]) -> dict[str, Any]:
+        """The model batch of one observation; every bad input is a one-line DataError."""
+        import torch
+
+        from motionprior.data.stats import normalize
+
+        cfg = self.cfg
+        emb = obs.get("embodiment", self.embodiment)
+        if emb != self.embodiment:
+            raise DataError(f"observation embodiment {emb!r} differs from this policy's "
+                            f"{self.embodiment!r}")
+        images = obs.get("images")
+        if not isinstance(images, Mapping):
+            raise DataError("observation['images'] must map camera names to images")
+        tensors = {}
+        for cam in cfg.cameras:
+            if cam not in images:
+                raise DataError(f"observation lacks camera {cam!r}; the policy needs "
+                                f"{list(cfg.cameras)}")
+            img = np.asarray(images[cam])
+            want = (*cfg.source_image_size, 3)
+            if img.dtype != np.uint8 or img.shape != want:
+                raise DataError(f"camera {cam!r}: expected uint8 {list(want)}, got "
+                                f"{img.dtype} {list(img.shape)}")
+            tensors[cam] = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None]
+        instruction = obs.get("instruction")
+        if not isinstance(instruction, str) or not instruction.strip():
+            raise DataError("observation['instruction'] must be a non-empty string")
+        state = np.asarray(obs.get("state"), dtype=np.float64)
+        if state.shape != (self.state_stats.dim,):
+            raise DataError(f"state must have shape [{self.state_stats.dim}] for "
+                            f"{self.embodiment}, got {list(state.shape)}")
+        if not np.all(np.isfinite(state)):
+            raise DataError("state holds NaN or inf")
+        padded = np.zeros((1, cfg.d_max), dtype=np.float32)
+        padded[0, : state.size] = normalize(self.state_stats, state)
+        mask = np.zeros((1, cfg.d_max), dtype=bool)
+        mask[0, : state.size] = True
+        return {"images": tensors, "instruction": [instruction],
+                "state": torch.from_numpy(padded), "state_mask": torch.from_numpy(mask),
+                "embodiment_id": torch.tensor([cfg.embodiments.index(self.embodiment)])}
+
+
+_LOADED: dict[str, Any] = {}
+
+
+def load_policy_model(path: str | Path) -> Any:
+    """The `LoadedVLA` of a checkpoint, loaded once per process."""
+    from motionprior.vla.training import load_vla
+
+    key = str(Path(path).resolve())
+    if key not in _LOADED:
+        _LOADED[key] = load_vla(path)
+    return _LOADED[key]
+
+
+def _vla_loader(path: Path) -> PolicyFactory | None:
+    from motionprior.train import checkpoint as ckpt_io
+    from motionprior.vla.config import MODEL_TYPE
+
+    try:
+        ckpt = ckpt_io.resolve_checkpoint(path)
+    except DataError:
+        return None
+    if ckpt_io.read_meta(ckpt).get("model_type") != MODEL_TYPE:
+        return None
+
+    def factory(ctx: PolicyContext) -> VLAPolicy:
+        options = dict(getattr(ctx, "options", None) or {})
+        return VLAPolicy(load_policy_model(ckpt), ctx.embodiment, **options)
+
+    factory.__name__ = str(ckpt)
+    return factory
+
+
+register_checkpoint_loader(_vla_loader)

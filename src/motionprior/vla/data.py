@@ -1,0 +1,80 @@
+"""VLA training data: LeRobot datasets -> image windows (with motion labels) and a split.
+
+Each dataset's last `val_fraction` of episodes is held out (validation and its curves);
+normalization statistics come from the training episodes only and are keyed by embodiment.
+Images stay at their stored size here (decoded once into the frame cache); the model resizes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from motionprior.data.stats import Normalizer
+from motionprior.errors import ConfigError
+from motionprior.prior.pretrain import _held_out_count, split_by_episode
+from motionprior.vla.config import VLARunConfig
+
+
+@dataclass
+class VLAData:
+    windows: object  # motionprior.data.windows.WindowDataset
+    train_indices: np.ndarray
+    val_indices: np.ndarray
+    normalizer: Normalizer
+    paths: tuple[str, ...]
+
+
+def load_vla_data(paths: Sequence[str | Path], cfg: VLARunConfig,
+                  normalizer: Normalizer | None = None) -> VLAData:
+    """Open the datasets (images, and motion labels when the variant uses words)."""
+    from motionprior.data.frames import FrameTable
+    from motionprior.data.lerobot import open_dataset
+    from motionprior.data.windows import WindowConfig, WindowDataset, fit_normalizer
+
+    if not paths:
+        raise ConfigError("no dataset given: pass at least one LeRobot dataset (--data PATH)")
+    resolved = [str(Path(p).resolve()) for p in paths]
+    if len(set(resolved)) != len(resolved):
+        raise ConfigError(f"a dataset is given twice: {[str(p) for p in paths]}")
+    m = cfg.model
+    tables = []
+    for path in paths:
+        reader = open_dataset(path)
+        missing = [c for c in m.cameras if c not in reader.cameras]
+        if missing:
+            raise ConfigError(f"{path}: no camera {missing[0]!r} (it has "
+                              f"{list(reader.cameras) or 'none'}); pass --cameras with the "
+                              "dataset's cameras, or collect it with images")
+        table = FrameTable.from_reader(reader, images=True, motion=m.uses_motion)
+        for what, width in (("action", table.actions.shape[1]), ("state", table.state.shape[1])):
+            if width > m.d_max:
+                raise ConfigError(f"{path}: {width} {what} dims exceed d_max={m.d_max}")
+        tables.append(table)
+    chunk = max(m.chunk, m.token_chunk, 1)
+    wc = WindowConfig(chunk=chunk, history=m.flow.history_len, d_max=m.d_max, images=True,
+                      cameras=m.cameras)
+    if normalizer is None:
+        normalizer = fit_normalizer(tables, frames=[
+            np.arange(t.starts[0], t.ends[-1 - _held_out_count(len(t.starts),
+                                                               cfg.data.val_fraction)])
+            for t in tables])
+    windows = WindowDataset(tables, wc, normalizer=normalizer)
+    train_idx, val_idx = split_by_episode(windows, cfg.data.val_fraction, cfg.data.stride)
+    return VLAData(windows, train_idx, val_idx, normalizer, tuple(resolved))
+
+
+def with_data(cfg: VLARunConfig, data: VLAData) -> VLARunConfig:
+    """`cfg` with the data-dependent model fields filled in (embodiments, action width, the
+    stored image size)."""
+    tables = data.windows.tables
+    first = tables[0].image_fn(np.array([0]), cfg.model.cameras[0])
+    model = dataclasses.replace(
+        cfg.model, embodiments=tuple(data.windows.embodiments),
+        action_dims=max(t.actions.shape[1] for t in tables),
+        source_image_size=tuple(int(v) for v in first.shape[1:3]))
+    return dataclasses.replace(cfg, model=model)

@@ -1,0 +1,147 @@
+"""Train a VLA on the shared loop (`motionprior.train.train`), and load it back.
+
+    train_vla(["data/xemb13/metaworld_reach-v3", ...], "runs/vla_flow", preset("cpu", "flow"))
+
+Stage 1 of Idea B (`pretrain-motion`) is the `motion` variant of the same model; `init=DIR`
+starts a stage-2 run from its weights (every tensor whose name and shape match: vision,
+language projection, backbone, token embeddings), and says how many it took.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import Subset
+
+from motionprior.data.stats import Normalizer
+from motionprior.errors import ConfigError
+from motionprior.prior.pretrain import collate
+from motionprior.tokens import ModelVocabulary
+from motionprior.train import checkpoint as ckpt_io
+from motionprior.train.config import config_from_dict, config_to_dict
+from motionprior.train.loop import StepInfo, TrainResult, seed_everything, train
+from motionprior.train.validation import Validator, to_device
+from motionprior.vla.config import MODEL_TYPE, VLAConfig, VLARunConfig
+from motionprior.vla.data import VLAData, load_vla_data, with_data
+from motionprior.vla.decoding import generate
+from motionprior.vla.language import load_language
+from motionprior.vla.model import VLAModel
+
+
+def build_model(cfg: VLAConfig, vocab: ModelVocabulary | None = None) -> VLAModel:
+    """A fresh model (the language model is shared per process, never copied)."""
+    language = load_language(cfg.language, cfg.max_instruction_tokens)
+    vocab = vocab or ModelVocabulary.build(language.tokenize, language.piece)
+    return VLAModel(cfg, vocab, language)
+
+
+def run_config_dict(cfg: VLARunConfig, paths: Sequence[str], vocab: ModelVocabulary,
+                    init: str | None) -> dict[str, Any]:
+    return {**config_to_dict(cfg), "datasets": list(paths), "vocabulary": vocab.to_dict(),
+            "init": init}
+
+
+def train_vla(paths: Sequence[str | Path], out: str | Path, cfg: VLARunConfig, *,
+              init: str | Path | None = None, resume: bool = False, progress: bool = True,
+              validators: Sequence[Callable[[VLAData, VLARunConfig], Validator]] = (),
+              hooks: Sequence[Callable[[StepInfo], None]] = ()) -> TrainResult:
+    """Train the configured variant on `paths` into run directory `out`. `validators` are
+    built from the loaded data and the final configuration (e.g. closed-loop success)."""
+    data = load_vla_data(paths, cfg)
+    cfg = with_data(cfg, data)
+    seed_everything(cfg.train.seed)
+    model = build_model(cfg.model)
+    init_path = None
+    if init is not None and not resume:
+        init_path = str(ckpt_io.resolve_checkpoint(init))
+        load_init(model, init_path)
+    elif init is not None:
+        init_path = str(ckpt_io.resolve_checkpoint(init))
+    train_set = Subset(data.windows, data.train_indices.tolist())
+    val_set = Subset(data.windows, data.val_indices.tolist()) if len(data.val_indices) else None
+    checks = [generation_validator(val_set)] if val_set is not None else []
+    return train(model, train_set, cfg.train, out,
+                 run_config=run_config_dict(cfg, data.paths, model.vocab, init_path),
+                 val_data=val_set, validators=[*checks, *(v(data, cfg) for v in validators)], collate_fn=collate,
+                 stats=data.normalizer.to_dict(), resume=resume, progress=progress,
+                 hooks=hooks, find_unused_parameters=True)
+
+
+def load_init(model: VLAModel, path: str | Path) -> dict[str, int]:
+    """Copy every tensor of a VLA checkpoint whose name and shape match into `model`."""
+    ckpt = ckpt_io.resolve_checkpoint(path)
+    ckpt_io.read_meta(ckpt, expected_model_type=MODEL_TYPE)
+    use_ema = (ckpt / "ema.safetensors").exists()
+    source = ckpt_io.load_weights(ckpt, ema=use_ema)
+    own = model.state_dict()
+    taken = {k: v for k, v in source.items() if k in own and own[k].shape == v.shape}
+    if not any(k.startswith("backbone.") for k in taken):
+        raise ConfigError(f"{ckpt}: no backbone weights fit this model (different width, "
+                          "layers or backbone); pretrain with the same preset")
+    model.load_state_dict(taken, strict=False)
+    report = {"loaded": len(taken), "skipped": len(source) - len(taken),
+              "new": len(own) - len(taken)}
+    print(f"initialised from {ckpt}: {report['loaded']} tensors loaded, "
+          f"{report['skipped']} skipped (shape or name differs), {report['new']} new")
+    return report
+
+
+def generation_validator(val_set: Any, batch_size: int = 64, seed: int = 0) -> Validator:
+    """Decode one fixed validation batch: action MSE (normalized units, valid dims of the
+    chunk) and exact-match accuracy of the emitted motion label."""
+    def validate(model: torch.nn.Module, step: int) -> dict[str, float]:
+        idx = np.linspace(0, len(val_set) - 1, min(batch_size, len(val_set))).astype(int)
+        batch = collate(val_set.dataset.__getitems__(
+            [val_set.indices[i] for i in idx.tolist()]))
+        device = next(model.parameters()).device
+        batch = to_device(batch, device)
+        dims = batch["action_mask"][:, 0].sum(-1)
+        gen = generate(model, batch, dims, generator=torch.Generator().manual_seed(seed))
+        out: dict[str, float] = {}
+        if gen.actions is not None:
+            h = gen.actions.shape[1]
+            mask = batch["action_mask"][:, :h].float()
+            err = (gen.actions - batch["actions"][:, :h]) ** 2 * mask
+            out["action_mse"] = float(err.sum() / mask.sum().clamp_min(1))
+            out["action_mse_first"] = float((err[:, 0].sum() / mask[:, 0].sum().clamp_min(1)))
+        if model.cfg.uses_motion:
+            hits = [g == t for g, t in zip(gen.motion, batch["motion"], strict=True)]
+            out["motion_exact"] = float(np.mean(hits))
+        return out
+    return validate
+
+
+@dataclass
+class LoadedVLA:
+    model: VLAModel
+    config: VLARunConfig
+    normalizer: Normalizer
+    checkpoint: Path
+    step: int
+
+
+def load_vla(path: str | Path, *, ema: bool = True) -> LoadedVLA:
+    """A trained VLA from a run directory or checkpoint (EMA weights when saved and `ema`)."""
+    ckpt = ckpt_io.resolve_checkpoint(path)
+    meta = ckpt_io.read_meta(ckpt, expected_model_type=MODEL_TYPE)
+    saved = dict(ckpt_io.read_json(ckpt, "config.json") or {})
+    for key in ("datasets", "init"):
+        saved.pop(key, None)
+    vocab = ModelVocabulary.from_dict(saved.pop("vocabulary"))
+    cfg = config_from_dict(VLARunConfig, saved, f"{ckpt}/config.json")
+    language = load_language(cfg.model.language, cfg.model.max_instruction_tokens)
+    if ModelVocabulary.build(language.tokenize, language.piece) != vocab:
+        raise ConfigError(f"{ckpt}: its motion vocabulary differs from the installed language "
+                          f"model {cfg.model.language!r}'s word pieces")
+    model = VLAModel(cfg.model, vocab, language, init_embeddings=False)
+    use_ema = ema and (ckpt / "ema.safetensors").exists()
+    model.load_state_dict(ckpt_io.load_weights(ckpt, ema=use_ema))
+    stats = ckpt_io.read_json(ckpt, "stats.json")
+    if stats is None:
+        raise ConfigError(f"{ckpt}: no normalization statistics (stats.json)")
+    return LoadedVLA(model.eval(), cfg, Normalizer.from_dict(stats), ckpt, int(meta["step"]))
