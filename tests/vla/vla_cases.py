@@ -1,0 +1,44 @@
+"""Tiny VLA models and synthetic batches (the real MiniLM tokenizer and encoder)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+
+from motionprior.vla.config import preset
+from motionprior.vla.training import build_model
+
+LABELS = ["move forward down, close gripper", "stop", "move left", "rotate clockwise"]
+
+
+def tiny_config(variant: str, **model):
+    cfg = preset("debug", variant).model
+    return dataclasses.replace(cfg, embodiments=("arm_a", "arm_b"), action_dims=4,
+                               source_image_size=(32, 32), **model)
+
+
+def make_model(variant: str, seed: int = 0, **model):
+    torch.manual_seed(seed)
+    return build_model(tiny_config(variant, **model))
+
+
+def make_batch(b: int = 4, seed: int = 0, d_max: int = 32, chunk: int = 8) -> dict:
+    g = torch.Generator().manual_seed(seed)
+    actions = torch.rand(b, chunk, d_max, generator=g) * 2 - 1
+    mask = torch.zeros(b, chunk, d_max, dtype=torch.bool)
+    mask[:, :, :4] = True
+    mask[0, :, 3] = False  # sample 0: an embodiment with 3 action dims
+    mask[1, chunk - 2:] = False  # sample 1: the episode ends inside the chunk
+    actions = actions * mask
+    state = torch.zeros(b, d_max)
+    state[:, :5] = torch.rand(b, 5, generator=g)
+    smask = torch.zeros(b, d_max, dtype=torch.bool)
+    smask[:, :5] = True
+    return {"images": {"scene": torch.randint(0, 256, (b, 3, 32, 32), generator=g,
+                                              dtype=torch.uint8)},
+            "instruction": (["pick up the cube", "open the drawer", "pick up the cube",
+                             "reach the goal"] * (b // 4 + 1))[:b],
+            "state": state, "state_mask": smask, "actions": actions, "action_mask": mask,
+            "embodiment_id": torch.tensor([0, 1] * (b // 2) + [0] * (b % 2)),
+            "motion": (LABELS * (b // 4 + 1))[:b]}
