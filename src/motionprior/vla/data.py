@@ -50,6 +50,9 @@ def load_vla_data(paths: Sequence[str | Path], cfg: VLARunConfig,
             raise ConfigError(f"{path}: no camera {missing[0]!r} (it has "
                               f"{list(reader.cameras) or 'none'}); pass --cameras with the "
                               "dataset's cameras, or collect it with images")
+        if m.uses_motion and "motion" not in reader.features:  # before decoding any image
+            raise ConfigError(f"{path}: no 'motion' column; label the dataset first: "
+                              f"motionprior label {path}")
         table = FrameTable.from_reader(reader, images=True, motion=m.uses_motion)
         for what, width in (("action", table.actions.shape[1]), ("state", table.state.shape[1])):
             if width > m.d_max:
