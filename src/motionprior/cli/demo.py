@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Re-running resumes where it stopped.",
     )
     output(p, "--out", kind="dir", default="runs/demo", help="output folder (default: runs/demo)")
-    count(p, "--demos", minimum=2, default=6, help="demonstrations per pair (default: 6)")
+    count(p, "--demos", minimum=1, default=6, help="demonstrations per pair (default: 6)")
     count(p, "--prior-steps", minimum=1, default=300,
                    help="training steps of the action prior (default: 300)")
     count(p, "--eval-episodes", minimum=1, default=3,
