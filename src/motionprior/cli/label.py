@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "segments coloured. Uses the dataset's 'motion' column when present, unless --method "
         "is given (then the labels are computed, fitted on the whole dataset).")
     p.add_argument("dataset", help="path of the dataset folder")
-    p.add_argument("--episode", type=int, required=True, help="episode index (0-based)")
+    count(p, "--episode", minimum=0, required=True, help="episode index (0-based)")
     output(p, "--out", kind="file", required=True, help="PNG file to write")
     p.add_argument("--force", action="store_true",
                    help="overwrite --out even if it is a file motionprior did not write")

@@ -168,7 +168,8 @@ def _training_state(path: Path) -> dict[str, Any]:
     try:
         state = torch.load(path, weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as e:
-        raise CheckpointError(path, f"{type(e).__name__}: {str(e).splitlines()[0]}") from None
+        first = (str(e).splitlines() or [""])[0].split(". ")[0]
+        raise CheckpointError(path, f"{type(e).__name__}: {first}") from None
     if not isinstance(state, dict) or not isinstance(state.get("optimizer"), dict):
         raise CheckpointError(path, "expected a dict with the optimizer state")
     return state
