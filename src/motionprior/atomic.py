@@ -137,6 +137,17 @@ def sweep(folder: str | os.PathLike) -> list[Path]:
     return done
 
 
+def hidden_copies(target: str | os.PathLike) -> list[Path]:
+    """Old copies of `target` that interrupted replaces moved aside (`.NAME.old-*`)."""
+    target = Path(target)
+    try:
+        names = os.listdir(target.parent)
+    except OSError:
+        return []
+    return sorted(target.parent / n for n in names
+                  if (m := _OLD.match(n)) is not None and m["name"] == target.name)
+
+
 def _writer_gone(host: str, pid: int, entry: os.DirEntry) -> bool:
     if host != _HOST or pid == os.getpid():
         return False  # another machine's writer (shared disk), or this process
