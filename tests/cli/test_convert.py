@@ -146,7 +146,7 @@ def test_bad_flags_fail_with_one_line(bridge, tmp_path, capsys):
     err = _one_line_error(capsys, ["convert", str(tmp_path / "nowhere"), str(tmp_path / "x")])
     assert "nowhere: no such file or folder" in err
     err = _one_line_error(capsys, ["convert", str(bridge), str(tmp_path / "x"), "--limit", "0"])
-    assert "--limit must be at least 1, got 0" in err
+    assert "--limit must be >= 1, got 0" in err
     err = _one_line_error(capsys, ["convert", str(bridge), str(tmp_path / "x"), "--cameras", ","])
     assert "--cameras is empty" in err
     assert not (tmp_path / "x").exists()

@@ -10,6 +10,7 @@ import pytest
 
 from motionprior.cli import VERB_MODULES
 from motionprior.cli import label as label_cli
+from motionprior.cli.checks import check_args
 from motionprior.errors import ConfigError, DataError
 from motionprior.motion import MotionLabeler
 from motionprior.motion import dataset as ds
@@ -23,6 +24,7 @@ def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="motionprior")
     label_cli.register(parser.add_subparsers(dest="verb"))
     args = parser.parse_args(argv)
+    check_args(args)  # what motionprior.cli.main does before every verb
     return args.func(args)
 
 
@@ -114,7 +116,7 @@ def test_label_eval_scores_an_annotation_file(items, dataset, tmp_path, capsys):
     assert accuracy <= tolerant <= 100.0 and "segmental F1@10/25/50: " in out
     assert run(["label-eval", "--annotations", str(path), "--tolerance", "0"]) == 0
     assert f"within 0 s of a true label: {accuracy:.1f}%" in capsys.readouterr().out
-    with pytest.raises(ConfigError, match="--tolerance must be >= 0 seconds, got -0.5"):
+    with pytest.raises(ConfigError, match="--tolerance must be >= 0, got -0.5"):
         run(["label-eval", "--annotations", str(path), "--tolerance", "-0.5"])
     assert run(["label-eval", "--annotations", str(path), "--method", "baseline"]) == 0
     baseline = float(capsys.readouterr().out.split("per-step exact match: ")[1].split("%")[0])

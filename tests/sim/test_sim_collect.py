@@ -73,6 +73,24 @@ def test_a_crash_between_dataset_and_progress_is_recovered(mw_env, tmp_path, bor
         collect_pair(mw_env.pair, tmp_path, cfg, factory)
 
 
+def test_a_dataset_left_aside_by_a_killed_append_is_put_back(mw_env, tmp_path, borrow):
+    from motionprior import atomic
+
+    factory = lambda p: borrow(mw_env)  # noqa: E731
+    cfg = CollectConfig(demos=2, cameras=(), progress=False, chunk=1)
+    collect_pair(mw_env.pair, tmp_path, cfg, factory)
+    dataset = tmp_path / mw_env.pair.slug
+    # As if killed between the two renames of an append: the old copy aside, no new one yet
+    dataset.rename(tmp_path / f".{dataset.name}.old-{atomic._HOST}~999999999.abc")
+    (tmp_path / f".{dataset.name}.{atomic._HOST}~999999999.xyz.tmp").mkdir()
+    with pytest.warns(UserWarning, match="restored from"):
+        report = collect_pair(mw_env.pair, tmp_path, CollectConfig(
+            demos=3, cameras=(), progress=False, chunk=1), factory)
+    assert report.demos == 3 and report.attempts == 1
+    assert open_dataset(dataset).num_episodes == 3
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [PROGRESS_DIR]
+
+
 def test_failed_attempts_are_counted_and_skipped(mw_env, tmp_path, borrow):
     class Lazy:  # never reaches the goal
         def reset(self):

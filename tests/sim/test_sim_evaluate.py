@@ -99,12 +99,15 @@ def test_summary_and_resume(mw_env, tmp_path, monkeypatch, borrow):
 
 def test_cli_eval_rejects_an_unknown_policy_before_running(tmp_path):
     from motionprior.cli import evaluate as verb
-    from motionprior.errors import UnknownNameError
+    from motionprior.errors import ConfigError, UnknownNameError
 
     parser = argparse.ArgumentParser()
     verb.register(parser.add_subparsers())
     args = parser.parse_args(["eval", "--policy", "runs/nothing-here.ckpt", "--suite", "smoke",
                               "--episodes", "1", "--out", str(tmp_path / "ev")])
-    with pytest.raises(UnknownNameError, match=r"unknown policy 'runs/nothing-here\.ckpt'"):
+    with pytest.raises(ConfigError, match=r"runs/nothing-here\.ckpt: no such checkpoint"):
+        args.func(args)  # a path that does not exist: said so, not "unknown policy"
+    args.policy = "expurt"
+    with pytest.raises(UnknownNameError, match=r"unknown policy 'expurt'; known: .*expert"):
         args.func(args)
     assert not (tmp_path / "ev").exists()

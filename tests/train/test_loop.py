@@ -94,6 +94,8 @@ def test_resume_equals_uninterrupted(tmp_path):
     ema_res = ck.load_weights(res.checkpoint, ema=True)
     assert all(torch.equal(ema_full[k], ema_res[k]) for k in ema_full)
     assert _losses(tmp_path / "full") == _losses(tmp_path / "killed")  # logs too
+    leftovers = [p for p in (tmp_path / "killed").rglob(".*")]
+    assert leftovers == []  # no temporaries left behind
 
 
 def test_existing_run_is_never_overwritten(toy, tmp_path):

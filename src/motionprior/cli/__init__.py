@@ -2,8 +2,11 @@
 
 A verb module defines `register(subparsers)`, which adds its parser and sets `func` to a function
 taking the parsed arguments and returning an exit code. Verbs are thin: they parse flags and call
-one function of a library package. Expected errors (`MotionpriorError`) print one line, no
-traceback, and exit with status 2.
+one function of a library package. Expected errors (`MotionpriorError`, and `OSError` such as
+an unwritable or full disk) print one line, no traceback, and exit with status 2; anything else
+is a bug and keeps its traceback. Output paths declared with `checks.output` (or an `--out`
+argument) and ranges declared with `checks.count`/`checks.number` are checked before the verb
+runs (`checks.check_args`).
 """
 
 from __future__ import annotations
@@ -12,8 +15,11 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
 
+from motionprior.cli.checks import OneLineParser, check_args, one_line
 from motionprior.errors import MotionpriorError
+from motionprior.paths import describe_os_error
 
 # Small CPU models on shared machines: OpenMP threads that spin while waiting for a descheduled
 # partner made a training step 30x slower (benchmarks/RESULTS_prior.md). Must precede torch.
@@ -35,7 +41,7 @@ VERB_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="motionprior",
         description="Train vision-language-action robot policies that learn motion before action.",
     )
@@ -49,18 +55,35 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    shown = warnings.formatwarning
+    warnings.formatwarning = _warning_format(args.verb, shown)
     try:
+        check_args(args)
         return int(args.func(args) or 0)
     except MotionpriorError as e:
-        print(f"motionprior {args.verb}: error: {e}", file=sys.stderr)
+        one_line(args.verb, str(e))
         return 2
     except BrokenPipeError:  # output piped into `head` and closed early
         sys.stderr.close()
         return 0
+    except OSError as e:  # unwritable, missing or full: the user's to fix, not a bug
+        one_line(args.verb, describe_os_error(e))
+        return 2
     except KeyboardInterrupt:
         msg = "interrupted; nothing half-written was kept"
         print(f"motionprior {args.verb}: {msg}", file=sys.stderr)
         return 130
+    finally:
+        warnings.formatwarning = shown
+
+
+def _warning_format(verb: str, default):
+    """Our warnings (UserWarning) as one line `motionprior VERB: warning: ...`."""
+    def format_warning(message, category, filename, lineno, line=None) -> str:
+        if issubclass(category, UserWarning):
+            return f"motionprior {verb}: warning: {' '.join(str(message).split())}\n"
+        return default(message, category, filename, lineno, line)
+    return format_warning
 
 
 if __name__ == "__main__":

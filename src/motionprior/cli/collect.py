@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from motionprior.cli.checks import count, output
 from motionprior.errors import ConfigError
 
 SUITE_HELP = (
@@ -51,16 +52,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "LeRobot v3 dataset <out>/<pair>. Seeded (demo i of a pair is always the same) and "
         "resumable (re-running skips what is done); failed attempts are counted and reported.")
     p.add_argument("--suite", required=True, help=SUITE_HELP)
-    p.add_argument("--demos", type=int, default=50, help="successful demos per pair (default 50)")
-    p.add_argument("--out", required=True, help="output folder (one dataset per pair inside)")
+    count(p, "--demos", minimum=1, default=50,
+                   help="successful demos per pair (default 50)")
+    output(p, "--out", kind="dir", required=True,
+           help="output folder (one dataset per pair inside)")
     p.add_argument("--no-images", action="store_true",
                    help="action-only: no rendering (fast; for the stage-1 action prior)")
     add_camera_flags(p)
-    p.add_argument("--seed-offset", type=int, default=0,
+    count(p, "--seed-offset", minimum=0, default=0,
                    help="first collection seed (attempt k uses seed offset + k; default 0)")
-    p.add_argument("--chunk", type=int, default=10,
+    count(p, "--chunk", minimum=1, default=10,
                    help="demos written per dataset append (default 10)")
-    p.add_argument("--max-attempts", type=int, default=None,
+    count(p, "--max-attempts", minimum=1, default=None,
                    help="attempts per pair before giving up (default 2 * demos + 10)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from motionprior.cli.checks import count, output
 from motionprior.errors import ConfigError
 
 
@@ -18,14 +19,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("source", metavar="SRC",
                    help="RLDS folder (with dataset_info.json) or a .tfrecord file")
-    p.add_argument("out", metavar="OUT", help="output folder of the LeRobot v3 dataset")
+    output(p, "out", kind="dataset", metavar="OUT", help="output folder of the LeRobot v3 dataset")
     p.add_argument("--format", choices=["rlds"], default="rlds",
                    help="input format (default: rlds)")
     p.add_argument("--dataset", default="bridge",
                    help="standardization entry naming the dataset's keys, cameras, embodiment "
                    "and fps (default: bridge; an unknown name lists the known ones)")
     p.add_argument("--split", default="train", help="split to convert (default: train)")
-    p.add_argument("--limit", type=int, default=None, help="convert only the first N episodes")
+    count(p, "--limit", minimum=1, default=None, help="convert only the first N episodes")
     p.add_argument("--cameras", default=None,
                    help="comma-separated cameras to keep, by RLDS key or camera name "
                    "(e.g. image_0,image_3; default: the dataset entry's cameras)")
@@ -44,8 +45,6 @@ def run(args: argparse.Namespace) -> int:
     from motionprior.data.convert import rlds_to_lerobot
     from motionprior.data.lerobot import open_dataset
 
-    if args.limit is not None and args.limit < 1:
-        raise ConfigError(f"--limit must be at least 1, got {args.limit}")
     cameras = None
     if args.cameras is not None:
         cameras = [c.strip() for c in args.cameras.split(",") if c.strip()]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from motionprior.cli.checks import count, output
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -14,11 +16,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "label them, pretrain the action prior, and evaluate the expert in closed loop. "
         "Re-running resumes where it stopped.",
     )
-    p.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")
-    p.add_argument("--demos", type=int, default=6, help="demonstrations per pair (default: 6)")
-    p.add_argument("--prior-steps", type=int, default=300,
+    output(p, "--out", kind="dir", default="runs/demo", help="output folder (default: runs/demo)")
+    count(p, "--demos", minimum=1, default=6, help="demonstrations per pair (default: 6)")
+    count(p, "--prior-steps", minimum=1, default=300,
                    help="training steps of the action prior (default: 300)")
-    p.add_argument("--eval-episodes", type=int, default=3,
+    count(p, "--eval-episodes", minimum=1, default=3,
                    help="closed-loop episodes per pair (default: 3)")
     p.set_defaults(func=run)
 

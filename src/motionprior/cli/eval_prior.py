@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from motionprior.cli.checks import count, output
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -19,10 +21,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="run directory of pretrain-prior, or one of its checkpoint folders")
     p.add_argument("--data", nargs="+", required=True, metavar="DATASET",
                    help="LeRobot v3 dataset folders")
-    p.add_argument("--out", required=True, help="folder for metrics.json and latents.png")
+    output(p, "--out", kind="dir", required=True, help="folder for metrics.json and latents.png")
     p.add_argument("--all-windows", action="store_true",
                    help="evaluate every window, not only the held-out episodes")
-    p.add_argument("--max-windows", type=int, default=4096,
+    count(p, "--max-windows", minimum=1, default=4096,
                    help="at most this many windows, spread evenly (default 4096)")
     p.set_defaults(func=run)
 

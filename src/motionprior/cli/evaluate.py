@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from motionprior.cli.checks import count, output
 from motionprior.cli.collect import SUITE_HELP, add_camera_flags, parse_cameras, parse_size
 
 
@@ -21,14 +22,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--policy", required=True,
                    help="a named policy (expert = the scripted experts) or a checkpoint path")
     p.add_argument("--suite", required=True, help=SUITE_HELP)
-    p.add_argument("--episodes", type=int, default=50, help="episodes per pair (default 50)")
-    p.add_argument("--out", required=True, help="output folder")
+    count(p, "--episodes", minimum=1, default=50, help="episodes per pair (default 50)")
+    output(p, "--out", kind="dir", required=True, help="output folder")
     add_camera_flags(p)
-    p.add_argument("--videos", type=int, default=2,
+    count(p, "--videos", minimum=0, default=2,
                    help="episodes per pair saved as GIF (the first ones; default 2)")
-    p.add_argument("--seed-offset", type=int, default=0,
+    count(p, "--seed-offset", minimum=0, default=0,
                    help="shift the evaluation seeds (still disjoint from collection seeds)")
-    p.add_argument("--max-steps", type=int, default=None,
+    count(p, "--max-steps", minimum=1, default=None,
                    help="steps per episode (default: the pair's horizon: Meta-World 300, "
                    "400-500 for four slow tasks; robosuite Lift 10 s, Stack 20 s of control "
                    "steps)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
+from motionprior.cli.checks import count, number, output
 from motionprior.errors import ConfigError
 
 _METHOD_HELP = "labeler: the adaptive multi-scale labeler (default) or the fixed-threshold baseline"
@@ -21,7 +22,7 @@ def _labeler_flags(p: argparse.ArgumentParser, method_default: str | None = "ada
         "present, else the adaptive labeler)")
     p.add_argument("--method", choices=("adaptive", "baseline"), default=method_default,
                    help=help_text)
-    p.add_argument("--threshold", type=float, default=0.03,
+    number(p, "--threshold", minimum=0.0, strict=True, default=None,
                    help="baseline only: displacement threshold in raw units (default 0.03)")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="adaptive only: override a labeler parameter (see "
@@ -35,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "as its per-frame 'motion' column (atomically); print the label distribution.")
     p.add_argument("dataset", help="path of the dataset folder (the one holding meta/info.json)")
     _labeler_flags(p)
-    p.add_argument("--workers", type=int, default=None,
+    count(p, "--workers", minimum=1, default=None,
                    help="processes labeling episodes in parallel (default: all CPU cores)")
     p.add_argument("--embodiment", default=None,
                    help="embodiment name to assume when the dataset does not declare one")
@@ -49,8 +50,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "segments coloured. Uses the dataset's 'motion' column when present, unless --method "
         "is given (then the labels are computed, fitted on the whole dataset).")
     p.add_argument("dataset", help="path of the dataset folder")
-    p.add_argument("--episode", type=int, required=True, help="episode index (0-based)")
-    p.add_argument("--out", required=True, help="PNG file to write")
+    count(p, "--episode", minimum=0, required=True, help="episode index (0-based)")
+    output(p, "--out", kind="file", required=True, help="PNG file to write")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite --out even if it is a file motionprior did not write")
     _labeler_flags(p, method_default=None)
     p.add_argument("--embodiment", default=None,
                    help="embodiment name to assume when the dataset does not declare one")
@@ -65,14 +68,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "confusions.")
     p.add_argument("--annotations", required=True, help="annotation file (.jsonl or .jsonl.gz)")
     _labeler_flags(p)
-    p.add_argument("--top", type=int, default=10, help="how many confusions to list")
-    p.add_argument("--tolerance", type=float, default=0.1, metavar="SECONDS",
+    count(p, "--top", minimum=0, default=10,
+                   help="how many confusions to list (default 10)")
+    number(p, "--tolerance", minimum=0.0, default=0.1, metavar="SECONDS",
                    help="tolerant accuracy counts a step as right when its label is the true "
                    "label of a step at most this far away (default 0.1 s)")
-    p.add_argument("--plots", default=None, metavar="DIR",
-                   help="also draw the episodes that agree least with their annotation as "
-                   "PNGs in DIR (trajectory, labeler vs annotation, differences in red)")
-    p.add_argument("--plot-count", type=int, default=3,
+    output(p, "--plots", kind="dir", default=None, metavar="DIR",
+           help="also draw the episodes that agree least with their annotation as "
+           "PNGs in DIR (trajectory, labeler vs annotation, differences in red)")
+    count(p, "--plot-count", minimum=1, default=3,
                    help="how many of the least-agreeing episodes --plots draws (default 3)")
     p.set_defaults(func=run_eval)
 
@@ -99,8 +103,6 @@ def _labeler(args: argparse.Namespace, method: str):
 def run_label(args: argparse.Namespace) -> int:
     from motionprior.motion.dataset import MOTION_COLUMN, label_dataset
 
-    if args.workers is not None and args.workers < 1:
-        raise ConfigError(f"--workers must be >= 1, got {args.workers}")
     result = label_dataset(args.dataset, args.method, threshold=args.threshold,
                            params=_params(args), workers=args.workers, write=not args.dry_run,
                            embodiment=args.embodiment)
@@ -128,7 +130,12 @@ def run_plot(args: argparse.Namespace) -> int:
     from motionprior.motion.adapters import trajectory_from_arrays
     from motionprior.motion.dataset import dataset_trajectories
     from motionprior.motion.plot import plot_labels
+    from motionprior.paths import check_overwrite
 
+    check_overwrite(args.out, args.force, flag="--out")
+    if args.method is None and (args.threshold is not None or args.param):
+        raise ConfigError("--threshold and --param configure a labeler: add --method baseline "
+                          "or --method adaptive to compute the labels with it")
     reader = open_dataset(args.dataset, embodiment=args.embodiment)
     ep = reader.episode(args.episode, images=False)
     trajectory = trajectory_from_arrays(ep.state, ep.actions, reader.spec, ep.fps)
@@ -138,7 +145,7 @@ def run_plot(args: argparse.Namespace) -> int:
         method = args.method or "adaptive"
         labeler = _labeler(args, method).fit(dataset_trajectories(reader))
         labels, source = labeler.label(trajectory), f"the {method} labeler"
-    plot_labels(trajectory, labels, args.out,
+    plot_labels(trajectory, labels, args.out, force=args.force,
                 title=f"{reader.root.name} episode {args.episode}: {ep.instruction} "
                 f"({reader.embodiment}, {ep.fps:g} Hz; labels from {source})")
     print(f"wrote {args.out} (episode {args.episode}, {len(labels)} steps, labels from {source})")
@@ -146,10 +153,6 @@ def run_plot(args: argparse.Namespace) -> int:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    if args.plot_count < 1:
-        raise ConfigError(f"--plot-count must be >= 1, got {args.plot_count}")
-    if not args.tolerance >= 0:
-        raise ConfigError(f"--tolerance must be >= 0 seconds, got {args.tolerance}")
     from motionprior.motion.annotations import load_annotations
     from motionprior.motion.evaluate import format_score, score
 

@@ -6,6 +6,8 @@ import argparse
 import dataclasses
 import json
 
+from motionprior.cli.checks import count, number, output
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -19,19 +21,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--data", nargs="+", required=True, metavar="DATASET",
                    help="LeRobot v3 dataset folders (each holding meta/info.json)")
-    p.add_argument("--out", required=True, help="run directory (checkpoints, logs, evaluation)")
+    output(p, "--out", kind="dir", required=True,
+           help="run directory (checkpoints, logs, evaluation)")
     p.add_argument("--preset", default="quickstart", choices=("debug", "quickstart", "paper"),
                    help="model and training size (default: quickstart, sized for a CPU)")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its newest checkpoint (the "
                    "configuration must be the saved one)")
-    p.add_argument("--steps", type=int, help="override the preset's number of training steps")
-    p.add_argument("--batch-size", type=int, help="override the per-process batch size")
-    p.add_argument("--lr", type=float, help="override the peak learning rate")
-    p.add_argument("--seed", type=int, help="override the random seed")
+    count(p, "--steps", minimum=1, help="override the preset's number of training steps")
+    count(p, "--batch-size", minimum=1, help="override the per-process batch size")
+    number(p, "--lr", minimum=0.0, strict=True, help="override the peak learning rate")
+    count(p, "--seed", minimum=0, help="override the random seed")
     p.add_argument("--use-embodiment", action="store_true",
                    help="add a learned embodiment embedding to E and D")
-    p.add_argument("--eval-windows", type=int, default=2048,
+    count(p, "--eval-windows", minimum=1, default=2048,
                    help="held-out windows used by the final evaluation (default 2048)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=run)

@@ -6,7 +6,10 @@ from typing import Any
 
 import numpy as np
 
+from motionprior.data.lerobot.finite import first_nonfinite
+from motionprior.data.lerobot.layout import warn
 from motionprior.data.stats import compute_stats
+from motionprior.errors import DataError
 
 
 def describe(reader) -> dict[str, Any]:
@@ -26,11 +29,20 @@ def describe(reader) -> dict[str, Any]:
         "missing_videos": list(reader.missing_videos),
         "stats": {},
     }
+    try:
+        reader.stats()
+    except DataError as e:
+        warn(f"{e} (motionprior recomputes statistics, but LeRobot reads this file: rewrite "
+             "or delete it)")
     spec = reader.spec
     # Recomputed rather than read from meta/stats.json: a foreign dataset's stats.json may hold
     # LeRobot's per-episode averaged quantiles, and METHOD.md asks for exact ones.
     for feature, key, names in (("action", "action", spec.action.names),
                                 ("state", "observation.state", spec.state.names)):
+        bad = first_nonfinite(reader, key)
+        if bad is not None:
+            warn(f"{bad}; no {feature} statistics shown")
+            continue
         s = compute_stats(reader.column(key))
         out["stats"][feature] = {
             name: {"q01": float(s.q01[i]), "q99": float(s.q99[i]), "mean": float(s.mean[i]),

@@ -72,13 +72,17 @@ def save_annotations(path: str | os.PathLike, items: Iterable[AnnotatedTrajector
 def load_annotations(path: str | os.PathLike) -> list[AnnotatedTrajectory]:
     """Read an annotation file; every problem is a `DataError` naming the file and line."""
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not an annotation file; pass a .jsonl or "
+                        ".jsonl.gz file")
     if not path.is_file():
         raise DataError(f"annotation file {path} does not exist")
     raw = path.read_bytes()
     try:
         text = (gzip.decompress(raw) if path.suffix == ".gz" else raw).decode("utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise DataError(f"{path}: cannot read ({e})") from None
+    except (OSError, EOFError, UnicodeDecodeError) as e:  # EOFError: a truncated .gz
+        what = "truncated or corrupt gzip data" if isinstance(e, EOFError) else str(e)
+        raise DataError(f"{path}: cannot read ({what})") from None
     out = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():

@@ -43,15 +43,20 @@ class DatasetLabels:
 
 
 def make_labeler(
-    method: str = "adaptive", *, threshold: float = 0.03, params: dict[str, float] | None = None
+    method: str = "adaptive", *, threshold: float | None = None,
+    params: dict[str, float] | None = None,
 ) -> MotionLabeler | FixedThresholdLabeler:
-    """A labeler by name: "adaptive" (`params` override its defaults) or "baseline"."""
+    """A labeler by name: "adaptive" (`params` override its defaults) or "baseline"
+    (`threshold`, default 0.03); a setting the chosen labeler ignores is a ConfigError."""
     if method == "adaptive":
+        if threshold is not None:
+            raise ConfigError(f"--threshold {threshold:g} applies to the baseline labeler only; "
+                              "add --method baseline, or tune the adaptive one with --param")
         return MotionLabeler(**(params or {}))
     if method == "baseline":
         if params:
             raise ConfigError("the baseline labeler takes only a threshold, not --param values")
-        return FixedThresholdLabeler(threshold)
+        return FixedThresholdLabeler(0.03 if threshold is None else threshold)
     raise ConfigError(f"unknown labeling method {method!r}; known: {', '.join(METHODS)}")
 
 
@@ -108,7 +113,7 @@ def label_dataset(
     root: str | os.PathLike,
     method: str = "adaptive",
     *,
-    threshold: float = 0.03,
+    threshold: float | None = None,
     params: dict[str, float] | None = None,
     workers: int | None = None,
     write: bool = True,
@@ -118,9 +123,15 @@ def label_dataset(
     its "motion" column (atomically: the dataset is either unchanged or fully labeled).
     `embodiment` names the spec to assume when the dataset does not declare one."""
     from motionprior.data.lerobot import open_dataset, write_frame_column
+    from motionprior.data.lerobot.finite import first_nonfinite
+    from motionprior.data.lerobot.layout import warn
 
     labeler = make_labeler(method, threshold=threshold, params=params)
     reader = open_dataset(Path(root), embodiment=embodiment)
+    for key in ("action", "observation.state"):
+        bad = first_nonfinite(reader, key)
+        if bad is not None:
+            warn(f"{bad}; labels there may be wrong, and pretraining will refuse this dataset")
     trajectories = dataset_trajectories(reader)
     labeler.fit(trajectories)
     codes = label_codes(labeler, trajectories, workers=workers)

@@ -16,6 +16,7 @@ import numpy as np
 from motionprior.atomic import atomic_path
 from motionprior.errors import DataError
 from motionprior.motion.trajectory import Trajectory
+from motionprior.paths import check_overwrite
 
 T = TypeVar("T")
 
@@ -33,9 +34,12 @@ def label_segments(labels: Sequence[T]) -> list[tuple[int, int, T]]:
 
 def plot_labels(
     trajectory: Trajectory, labels: list[str], out: str | os.PathLike, *, title: str = "",
-    reference: list[str] | None = None, reference_name: str = "annotation",
+    reference: list[str] | None = None, reference_name: str = "annotation", force: bool = False,
 ) -> None:
     """Draw `trajectory` with its per-step `labels` into the PNG file `out` (atomically).
+
+    An existing `out` is replaced only if motionprior wrote it (the PNG carries a `Software:
+    motionprior` text chunk), or with `force`; otherwise it is a ConfigError.
 
     With `reference` (e.g. annotated labels), a strip at the bottom shows both label sequences
     one above the other and marks in red the steps where they differ."""
@@ -45,6 +49,7 @@ def plot_labels(
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
+    check_overwrite(out, force)
     if len(labels) != len(trajectory):
         raise DataError(f"{len(labels)} labels for a trajectory of {len(trajectory)} steps")
     if reference is not None and len(reference) != len(trajectory):
@@ -85,7 +90,7 @@ def plot_labels(
         fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.06 + 0.025 * ((len(handles) + 3) // 4), 1, 1))
     with atomic_path(out) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
+        fig.savefig(tmp, format="png", dpi=100, metadata={"Software": "motionprior"})
     plt.close(fig)
 
 

@@ -103,4 +103,8 @@ def resolve_policy(name_or_path: str | Path) -> PolicyFactory:
             f"({len(_LOADERS)} loader(s) registered); pass a training checkpoint or one of "
             f"the named policies: {', '.join(known_policies()) or '(none)'}"
         )
+    if any(c in key for c in "/\\") or key.startswith((".", "~")) or path.suffix:
+        raise ConfigError(f"{path}: no such checkpoint (file or folder not found); pass an "
+                          "existing checkpoint path or one of the named policies: "
+                          f"{', '.join(known_policies()) or '(none)'}")
     raise UnknownNameError("policy", key, known_policies() + ["<path of a checkpoint>"])

@@ -8,6 +8,7 @@ statistics are fitted on the training episodes only.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from torch.utils.data._utils.collate import default_collate
 
 from motionprior import atomic
 from motionprior.data.stats import Normalizer
-from motionprior.errors import ConfigError, UnknownNameError
+from motionprior.errors import ConfigError, DataError, UnknownNameError
 from motionprior.prior.config import PriorRunConfig, with_embodiments
 from motionprior.prior.evaluate import evaluate_prior, metrics_json, plot_latents
 from motionprior.prior.model import MODEL_TYPE, ActionPrior
@@ -51,6 +52,7 @@ def load_windows(paths: Sequence[str | Path], cfg: PriorRunConfig,
     """Open LeRobot datasets (actions and states only) and cut them into windows."""
     from motionprior.data.frames import FrameTable
     from motionprior.data.lerobot import open_dataset
+    from motionprior.data.lerobot.finite import first_nonfinite
     from motionprior.data.windows import WindowConfig, WindowDataset, fit_normalizer
 
     if not paths:
@@ -62,6 +64,10 @@ def load_windows(paths: Sequence[str | Path], cfg: PriorRunConfig,
     tables = []
     for path in paths:
         reader = open_dataset(path)
+        for key in ("action", "observation.state"):
+            bad = first_nonfinite(reader, key)
+            if bad is not None:
+                raise DataError(f"{bad}; fix or drop that episode (training needs finite data)")
         table = FrameTable.from_reader(reader, images=False)
         for what, width in (("action", table.actions.shape[1]), ("state", table.state.shape[1])):
             if width > m.d_max:
@@ -116,12 +122,17 @@ def pretrain_prior(paths: Sequence[str | Path], out: str | Path, cfg: PriorRunCo
                    eval_windows: int = 2048) -> TrainResult:
     """Train an action prior on `paths` into run directory `out`, then evaluate it on the
     held-out episodes (`out/eval/metrics.json`, `out/eval/latents.png`)."""
+    _check_windows("eval_windows", eval_windows)
     data = load_windows(paths, cfg)
     cfg = with_embodiments(cfg, data.embodiments)
     seed_everything(cfg.train.seed)
     model = ActionPrior(cfg.model)
     train_set = Subset(data.windows, data.train_indices.tolist())
     val_set = Subset(data.windows, data.val_indices.tolist()) if len(data.val_indices) else None
+    if val_set is None:
+        warnings.warn("no held-out episodes (each dataset has a single episode): training "
+                      "without validation, and the final evaluation (eval/metrics.json) is "
+                      "skipped; give datasets with at least 2 episodes", UserWarning, stacklevel=2)
     result = train(model, train_set, cfg.train, out,
                    run_config=run_config_dict(cfg, data.paths), val_data=val_set,
                    validators=[reconstruction_validator(val_set)] if val_set else [],
@@ -162,14 +173,21 @@ def load_prior(path: str | Path, *, ema: bool = True) -> LoadedPrior:
     """An ActionPrior from a run directory or checkpoint (EMA weights when saved and `ema`)."""
     ckpt = ckpt_io.resolve_checkpoint(path)
     ckpt_io.read_meta(ckpt, expected_model_type=MODEL_TYPE)
-    saved = dict(ckpt_io.read_json(ckpt, "config.json") or {})
+    saved = ckpt_io.read_json(ckpt, "config.json")
+    if not isinstance(saved, dict):
+        raise ckpt_io.CheckpointError(ckpt / "config.json", "missing or not a JSON object")
+    saved = dict(saved)
     datasets = tuple(saved.pop("datasets", ()))
     cfg = config_from_dict(PriorRunConfig, saved, f"{ckpt}/config.json")
     model = ActionPrior(cfg.model)
     use_ema = ema and (ckpt / "ema.safetensors").exists()
-    model.load_state_dict(ckpt_io.load_weights(ckpt, ema=use_ema))
+    weights = ckpt / ("ema.safetensors" if use_ema else "model.safetensors")
+    ckpt_io.load_state_dict(model, ckpt_io.load_weights(ckpt, ema=use_ema), weights)
     stats = ckpt_io.read_json(ckpt, "stats.json")
-    normalizer = Normalizer.from_dict(stats) if stats is not None else None
+    try:
+        normalizer = Normalizer.from_dict(stats) if stats is not None else None
+    except DataError as e:
+        raise ckpt_io.CheckpointError(ckpt / "stats.json", str(e)) from None
     return LoadedPrior(model.eval(), cfg, normalizer, ckpt, datasets)
 
 
@@ -204,6 +222,7 @@ def evaluate_to_dir(model: ActionPrior, windows: Any, indices: np.ndarray, out: 
 def evaluate_run(checkpoint: str | Path, paths: Sequence[str | Path], out: str | Path, *,
                  max_windows: int = 4096, held_out_only: bool = True) -> dict[str, Any]:
     """`eval-prior`: evaluate a saved prior on datasets, normalized with its own statistics."""
+    _check_windows("max_windows", max_windows)
     loaded = load_prior(checkpoint)
     if loaded.normalizer is None:
         raise ConfigError(f"{loaded.checkpoint} has no normalization statistics (stats.json)")
@@ -213,6 +232,11 @@ def evaluate_run(checkpoint: str | Path, paths: Sequence[str | Path], out: str |
                           "evaluate on all windows instead")
     idx = data.val_indices if held_out_only else np.arange(len(data.windows))
     return evaluate_to_dir(loaded.model, data.windows, _spread(idx, max_windows), out)
+
+
+def _check_windows(name: str, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name} must be an integer >= 1, got {value!r}")
 
 
 def _spread(indices: np.ndarray, k: int) -> np.ndarray:

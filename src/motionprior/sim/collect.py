@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from motionprior.atomic import write_json
+from motionprior.atomic import sweep, write_json
 from motionprior.data.episode import Episode
 from motionprior.errors import ConfigError, DataError
 from motionprior.policy.protocol import Policy
@@ -51,6 +51,9 @@ class CollectConfig:
             raise ConfigError(f"demos must be >= 1, got {self.demos}")
         if self.chunk < 1:
             raise ConfigError(f"chunk must be >= 1, got {self.chunk}")
+        if self.max_attempts is not None and self.max_attempts < 1:
+            raise ConfigError(f"max_attempts must be >= 1 (or None: 2 * demos + 10), got "
+                              f"{self.max_attempts}")
         if not 0 <= self.seed_offset < EVAL_SEED_BASE - self.attempts:
             raise ConfigError(
                 f"seed offset {self.seed_offset} must be in [0, {EVAL_SEED_BASE - self.attempts})"
@@ -59,7 +62,7 @@ class CollectConfig:
 
     @property
     def attempts(self) -> int:
-        return self.max_attempts or 2 * self.demos + 10
+        return 2 * self.demos + 10 if self.max_attempts is None else self.max_attempts
 
     def identity(self) -> dict[str, Any]:
         """What must not change between a run and its resumption."""
@@ -159,6 +162,7 @@ def collect_pair(pair: PairSpec, out: str | Path, cfg: CollectConfig,
     out = Path(out)
     dataset = out / pair.slug
     progress_path = out / PROGRESS_DIR / f"{pair.slug}.json"
+    sweep(out)  # a dataset an interrupted append moved aside is put back before counting
     progress = _load_progress(progress_path, pair, cfg, dataset)
     report = PairReport(pair.name, pair.slug, len(progress["kept"]), len(progress["failed"]))
     report.failed_seeds = list(progress["failed"])

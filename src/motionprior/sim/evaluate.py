@@ -71,6 +71,9 @@ class EvalConfig:
             raise ConfigError(f"seed offset must be >= 0, got {self.seed_offset}")
         if self.videos < 0:
             raise ConfigError(f"videos must be >= 0, got {self.videos}")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ConfigError(f"max_steps must be >= 1 (or None: the pair's horizon), got "
+                              f"{self.max_steps}")
 
     def identity(self, policy: str) -> dict[str, Any]:
         """What must not change between a run and its resumption."""

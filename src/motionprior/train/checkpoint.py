@@ -12,20 +12,25 @@
 <run>/checkpoints/latest   name of the newest complete checkpoint
 ```
 A checkpoint directory appears only once complete (`atomic_directory`), and `latest` is
-rewritten only after it, so a kill at any instant leaves the previous checkpoint usable.
+rewritten only after it, so a kill at any instant leaves the previous checkpoint usable. A file
+damaged later (truncated, overwritten) is a `CheckpointError`: `FILE: corrupt checkpoint (...)`;
+`verify_checkpoint` reads every file once, `intact_before` finds an older usable checkpoint.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import pickle
 import random
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from motionprior import atomic
@@ -33,6 +38,17 @@ from motionprior.errors import ConfigError, DataError
 
 FORMAT_VERSION = 1
 _STEP_PREFIX = "step_"
+_STEP_NAME = re.compile(r"^step_\d+$")
+_RNG_KEYS = ("torch", "generator", "numpy", "python")
+
+
+class CheckpointError(DataError):
+    """A checkpoint file that cannot be read back: `FILE: corrupt checkpoint (reason)`."""
+
+    def __init__(self, path: Path, reason: str, fix: str = "") -> None:
+        self.path, self.reason = Path(path), " ".join(reason.split())[:240]
+        tail = f"; {fix}" if fix else ""
+        super().__init__(f"{path}: corrupt checkpoint ({self.reason}){tail}")
 
 
 def checkpoint_root(run_dir: str | Path) -> Path:
@@ -78,7 +94,7 @@ def list_checkpoints(run_dir: str | Path) -> list[Path]:
     if not root.is_dir():
         return []
     return sorted(p for p in root.iterdir()
-                  if p.is_dir() and p.name.startswith(_STEP_PREFIX) and (p / "meta.json").exists())
+                  if p.is_dir() and _STEP_NAME.match(p.name) and (p / "meta.json").exists())
 
 
 def latest_checkpoint(run_dir: str | Path) -> Path | None:
@@ -108,10 +124,9 @@ def resolve_checkpoint(path: str | Path) -> Path:
 def read_meta(ckpt: str | Path, expected_model_type: str | None = None) -> dict[str, Any]:
     """meta.json of a checkpoint; a different model type is a ConfigError."""
     ckpt = Path(ckpt)
-    try:
-        meta = json.loads((ckpt / "meta.json").read_text())
-    except (OSError, json.JSONDecodeError) as e:
-        raise DataError(f"{ckpt}: unreadable checkpoint metadata ({e})") from None
+    meta = read_json(ckpt, "meta.json")
+    if not isinstance(meta, dict) or not isinstance(meta.get("step"), int):
+        raise CheckpointError(ckpt / "meta.json", "expected an object with an integer 'step'")
     if expected_model_type is not None and meta.get("model_type") != expected_model_type:
         raise ConfigError(f"{ckpt} holds a {meta.get('model_type')!r} checkpoint, not "
                           f"{expected_model_type!r}; point at a checkpoint of the right model")
@@ -119,10 +134,14 @@ def read_meta(ckpt: str | Path, expected_model_type: str | None = None) -> dict[
 
 
 def read_json(ckpt: str | Path, name: str) -> Any:
+    """A JSON file of a checkpoint (None if absent); unreadable is a CheckpointError."""
     path = Path(ckpt) / name
     if not path.exists():
         return None
-    return json.loads(path.read_text())
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CheckpointError(path, f"not valid JSON: {e}") from None
 
 
 def load_weights(ckpt: str | Path, *, ema: bool = False) -> dict[str, torch.Tensor]:
@@ -131,15 +150,72 @@ def load_weights(ckpt: str | Path, *, ema: bool = False) -> dict[str, torch.Tens
     path = Path(ckpt) / name
     if not path.exists():
         raise DataError(f"{path}: missing (was EMA switched off for this run?)")
-    return load_file(str(path))
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as e:
+        raise CheckpointError(path, str(e)) from None
+
+
+def load_state_dict(model: torch.nn.Module, state: dict[str, torch.Tensor], path: Path) -> None:
+    """`model.load_state_dict(state)`; weights that do not fit the model are a CheckpointError."""
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as e:
+        raise CheckpointError(path, f"weights do not fit the model: {str(e)[:200]}") from None
+
+
+def _training_state(path: Path) -> dict[str, Any]:
+    try:
+        state = torch.load(path, weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as e:
+        first = (str(e).splitlines() or [""])[0].split(". ")[0]
+        raise CheckpointError(path, f"{type(e).__name__}: {first}") from None
+    if not isinstance(state, dict) or not isinstance(state.get("optimizer"), dict):
+        raise CheckpointError(path, "expected a dict with the optimizer state")
+    return state
 
 
 def load_training_state(ckpt: str | Path, optimizer: torch.optim.Optimizer,
                         scheduler: Any = None) -> None:
-    state = torch.load(Path(ckpt) / "optimizer.pt", weights_only=True)
-    optimizer.load_state_dict(state["optimizer"])
-    if scheduler is not None and state["scheduler"] is not None:
-        scheduler.load_state_dict(state["scheduler"])
+    path = Path(ckpt) / "optimizer.pt"
+    state = _training_state(path)
+    try:
+        optimizer.load_state_dict(state["optimizer"])
+        if scheduler is not None and state.get("scheduler") is not None:
+            scheduler.load_state_dict(state["scheduler"])
+    except (KeyError, ValueError, TypeError) as e:
+        raise CheckpointError(path, f"optimizer state does not fit: {e}") from None
+
+
+def verify_checkpoint(ckpt: str | Path) -> None:
+    """Read every file of `ckpt` once; the first unreadable one is a CheckpointError."""
+    ckpt = Path(ckpt)
+    read_meta(ckpt)
+    load_weights(ckpt)
+    if (ckpt / "ema.safetensors").exists():
+        load_weights(ckpt, ema=True)
+    if (ckpt / "optimizer.pt").exists():
+        _training_state(ckpt / "optimizer.pt")
+    rng = read_json(ckpt, "rng.json")
+    if rng is not None and not (isinstance(rng, list) and rng and all(
+            isinstance(r, dict) and all(k in r for k in _RNG_KEYS) for r in rng)):
+        raise CheckpointError(ckpt / "rng.json", f"expected a list of {{{', '.join(_RNG_KEYS)}}}")
+    if rng is not None:
+        _try_rng(rng, ckpt / "rng.json")
+    for name in ("config.json", "stats.json"):
+        read_json(ckpt, name)
+
+
+def intact_before(ckpt: str | Path) -> Path | None:
+    """The newest checkpoint of the same run older than `ckpt` that passes verification."""
+    ckpt = Path(ckpt)
+    for older in reversed([p for p in list_checkpoints(ckpt.parent.parent) if p.name < ckpt.name]):
+        try:
+            verify_checkpoint(older)
+            return older
+        except DataError:
+            continue
+    return None
 
 
 def _contiguous(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -166,6 +242,19 @@ def capture_rng(generator: torch.Generator) -> dict[str, Any]:
     if torch.cuda.is_available():
         out["cuda"] = [_b64(s) for s in torch.cuda.get_rng_state_all()]
     return out
+
+
+def _try_rng(states: list[dict[str, Any]], path: Path) -> None:
+    """Restore each RNG state once (then the current one again): bad content is an error."""
+    generator = torch.Generator()
+    current = capture_rng(generator)
+    try:
+        for state in states:
+            restore_rng(state, generator)
+    except (KeyError, IndexError, TypeError, ValueError, RuntimeError) as e:
+        raise CheckpointError(path, f"unusable RNG state: {type(e).__name__}: {e}") from None
+    finally:
+        restore_rng(current, generator)
 
 
 def restore_rng(state: dict[str, Any], generator: torch.Generator) -> None:

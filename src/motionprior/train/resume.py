@@ -32,6 +32,8 @@ def check_resume(run_dir: Path, resume: bool, model_type: str, run_config: dict[
         return None
     if not has_run:
         raise ConfigError(f"nothing to resume in {run_dir}: no config.json or checkpoint there")
+    if latest is not None:
+        _check_intact(latest)
     saved_type = _saved_model_type(run_dir, latest)
     if saved_type != model_type:
         raise ConfigError(f"{run_dir} holds a {saved_type!r} run, not {model_type!r}; "
@@ -48,6 +50,20 @@ def check_resume(run_dir: Path, resume: bool, model_type: str, run_config: dict[
             raise ConfigError(f"cannot resume {latest} with {world_size} processes: it was "
                               f"written by {saved_world} (data order and RNG are per process)")
     return latest
+
+
+def _check_intact(ckpt: Path) -> None:
+    """Resume only from a checkpoint that reads back; name an older intact one if any."""
+    try:
+        ckpt_io.verify_checkpoint(ckpt)
+    except ckpt_io.CheckpointError as e:
+        older = ckpt_io.intact_before(ckpt)
+        aside = ckpt.parent / f"corrupt_{ckpt.name}"
+        fix = (f"the older checkpoint {older.name} is intact: to resume from it, move the bad "
+               f"one aside (mv {ckpt} {aside}) and rerun with --resume" if older is not None
+               else "no older checkpoint is intact; start again in a new --out directory")
+        raise ckpt_io.CheckpointError(e.path, e.reason,
+                                      f"cannot resume from {ckpt.name}; {fix}") from None
 
 
 def _saved_model_type(run_dir: Path, latest: Path | None) -> str | None:

@@ -39,6 +39,18 @@ def load_json(path: Path) -> Any:
 def load_info(root: Path) -> dict[str, Any]:
     """meta/info.json, checked: a v3.0 dataset with the fields a reader needs."""
     path = root / INFO_PATH
+    if root.exists() and not root.is_dir():
+        raise DataError(f"{root}: is a file, not a dataset directory; pass the folder that "
+                        "holds meta/info.json")
+    if not root.is_dir():
+        from motionprior.atomic import hidden_copies, sweep
+
+        sweep(root.parent)  # an interrupted replace may have left the dataset aside: restore it
+        copies = hidden_copies(root) if not root.is_dir() else []
+        if copies:
+            raise DataError(f"{root}: no such dataset directory; an interrupted write left a copy "
+                            f"at {copies[-1]}: if no other program is writing it, rename it back "
+                            f"(mv {copies[-1]} {root})")
     if not root.is_dir():
         raise DataError(f"{root}: no such dataset directory")
     if not path.is_file():

@@ -109,7 +109,13 @@ class DatasetReader(DatasetLayout):
     def stats(self) -> dict[str, Stats] | None:
         """meta/stats.json as numpy arrays ({feature: {stat: array}}), None if absent."""
         path = self.root / STATS_PATH
-        return stats_from_json(load_json(path)) if path.exists() else None
+        if not path.exists():
+            return None
+        try:
+            return stats_from_json(load_json(path))
+        except DataError as e:
+            text = str(e)
+            raise DataError(text if text.startswith(str(path)) else f"{path}: {text}") from None
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """A spawned DataLoader worker starts with an empty registry: register the spec again."""

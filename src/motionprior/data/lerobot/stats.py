@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from motionprior.data.lerobot.schema import QUANTILES, STAT_KEYS, has_stats
+from motionprior.errors import DataError
 
 Stats = dict[str, np.ndarray]
 
@@ -109,4 +110,6 @@ def stats_to_json(stats: dict[str, Stats]) -> dict[str, dict[str, Any]]:
 
 
 def stats_from_json(obj: dict[str, dict[str, Any]]) -> dict[str, Stats]:
+    if not isinstance(obj, dict) or not all(isinstance(v, dict) for v in obj.values()):
+        raise DataError("expected an object mapping each feature to its statistics")
     return {k: {s: np.asarray(v) for s, v in st.items()} for k, st in obj.items()}
