@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import json
 
+from motionprior.cli.checks import count, number, output
 from motionprior.errors import ConfigError
 
 STAGE2_VARIANTS = ("tokens", "motion+tokens", "flow")
@@ -22,24 +23,24 @@ def add_vla_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", nargs="+", required=True, metavar="DATASET",
                    help="LeRobot v3 dataset folders with camera images (motion variants also "
                    "need the 'motion' column: run `motionprior label DATASET` first)")
-    p.add_argument("--out", required=True, help="run directory (checkpoints, logs)")
+    output(p, "--out", kind="dir", required=True, help="run directory (checkpoints, logs)")
     p.add_argument("--preset", default="cpu", choices=PRESETS,
                    help="model and training size: debug (seconds, tests), quickstart "
                    "(minutes), cpu (the measured comparison, default), paper (GPU-sized)")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its newest checkpoint")
-    p.add_argument("--steps", type=int, help="override the preset's training steps")
-    p.add_argument("--batch-size", type=int, help="override the per-process batch size")
-    p.add_argument("--lr", type=float, help="override the peak learning rate")
-    p.add_argument("--seed", type=int, help="override the random seed")
-    p.add_argument("--image-size", type=int, help="training resolution in pixels (the model "
+    count(p, "--steps", minimum=1, help="override the preset's training steps")
+    count(p, "--batch-size", minimum=1, help="override the per-process batch size")
+    number(p, "--lr", minimum=0.0, strict=True, help="override the peak learning rate")
+    count(p, "--seed", minimum=0, help="override the random seed")
+    count(p, "--image-size", minimum=16, help="training resolution in pixels (the model "
                    "resizes stored images; default: the preset's, 64 for cpu)")
     p.add_argument("--cameras", help="comma-separated cameras to use (default: scene)")
     p.add_argument("--vision", help="image encoder: conv (default) or hf:/dir of a Hugging "
                    "Face vision model (e.g. SigLIP) saved locally")
     p.add_argument("--backbone", help="backbone: builtin (default) or hf:/dir of a Hugging "
                    "Face causal LM saved locally (e.g. Qwen2.5-0.5B)")
-    p.add_argument("--workers", type=int, help="DataLoader worker processes (default 0)")
+    count(p, "--workers", minimum=0, help="DataLoader worker processes (default 0)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -71,11 +72,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="what the policy generates (see the description)")
     p.add_argument("--init", help="start from a checkpoint (e.g. a pretrain-motion run): every "
                    "tensor whose name and shape match is loaded")
-    p.add_argument("--eval-every", type=int, default=0,
+    count(p, "--eval-every", minimum=0, default=0,
                    help="closed-loop success every N steps (0 = off, default), logged as "
                    "val/success: learning curves in success")
     p.add_argument("--eval-suite", help="pairs for --eval-every (suite or pair names)")
-    p.add_argument("--eval-episodes", type=int, default=5,
+    count(p, "--eval-episodes", minimum=1, default=5,
                    help="episodes per pair for --eval-every (default 5)")
     p.set_defaults(func=run)
 
@@ -83,8 +84,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from motionprior.vla.training import train_vla
 
-    if args.eval_every < 0 or args.eval_episodes < 1:
-        raise ConfigError("--eval-every must be >= 0 and --eval-episodes >= 1")
     if args.eval_every and not args.eval_suite:
         raise ConfigError("--eval-every needs --eval-suite (the pairs to roll out)")
     cfg = build_config(args, args.variant)
