@@ -1,0 +1,121 @@
+"""Encode camera frames into LeRobot v3.0 mp4 files, the way LeRobot's own encoder does.
+
+LeRobot (0.4) encodes with PyAV: codec `libsvtav1` (AV1) by default, pixel format yuv420p, a
+keyframe every 2 frames (`g=2`), `crf=30` (and SVT-AV1 preset 12); one file per camera holds
+consecutive episodes, episode e spanning `[from_timestamp, to_timestamp)` seconds of it, and a
+file is closed once it exceeds `video_files_size_in_mb`. `VideoFileWriter` streams episodes of
+one camera into one file with frame k of the file at time k / fps.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+from motionprior.errors import ConfigError, DataError
+
+os.environ.setdefault("SVT_LOG", "1")  # SVT-AV1 prints its banner to stderr unless told not to
+CODECS = ("libsvtav1", "h264", "hevc")  # LeRobot's software codecs (h264/hevc: x264/x265)
+_CANONICAL = {"libsvtav1": "av1", "h264": "h264", "hevc": "hevc"}
+
+
+@dataclass(frozen=True)
+class VideoConfig:
+    """How cameras are encoded (LeRobot's defaults)."""
+
+    codec: str = "libsvtav1"
+    pix_fmt: str = "yuv420p"
+    g: int = 2  # frames between keyframes: small, so random access decodes few frames
+    crf: int = 30
+    preset: int = 12  # SVT-AV1 speed preset (libsvtav1 only)
+
+    def __post_init__(self) -> None:
+        if self.codec not in CODECS:
+            raise ConfigError(f"video codec {self.codec!r} is not supported; choose one of "
+                              f"{', '.join(CODECS)}")
+        if self.pix_fmt != "yuv420p":
+            raise ConfigError(f"video pix_fmt {self.pix_fmt!r}: only yuv420p (LeRobot's "
+                              "default) is written")
+        if self.g < 1 or not 0 <= self.crf <= 63:
+            raise ConfigError(f"video g must be >= 1 and crf in [0, 63], got {self.g}, "
+                              f"{self.crf}")
+
+    @classmethod
+    def from_info(cls, info: dict[str, Any]) -> VideoConfig:
+        """The config that wrote a feature's info.json `info` block (for appending)."""
+        codec = {v: k for k, v in _CANONICAL.items()}.get(str(info.get("video.codec")))
+        if codec is None:
+            raise DataError(f"cannot append video encoded as {info.get('video.codec')!r}; "
+                            f"motionprior writes {', '.join(_CANONICAL.values())}")
+        return cls(codec=codec)
+
+    def options(self) -> dict[str, str]:
+        opts = {"g": str(self.g), "crf": str(self.crf)}
+        if self.codec == "libsvtav1":
+            opts["preset"] = str(self.preset)
+        if self.codec == "hevc":
+            opts["x265-params"] = "log-level=error"
+        return opts
+
+
+class VideoFileWriter:
+    """One mp4 file of one camera, open for appending episodes (frames `[T, H, W, 3] uint8`)."""
+
+    def __init__(self, path: Path, fps: float, shape: tuple[int, ...], cfg: VideoConfig) -> None:
+        height, width = int(shape[0]), int(shape[1])
+        if height % 2 or width % 2:
+            raise DataError(f"{path}: {cfg.pix_fmt} video needs an even height and width, got "
+                            f"{height}x{width}; resize the camera or write without video")
+        self.path, self.shape, self.frames = path, tuple(shape), 0
+        self.rate = Fraction(fps).limit_denominator(1001000)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._out = av.open(str(path), "w")
+        self._stream = self._out.add_stream(cfg.codec, self.rate, options=cfg.options())
+        self._stream.pix_fmt = cfg.pix_fmt
+        self._stream.width, self._stream.height = width, height
+        self._stream.time_base = 1 / self.rate
+
+    def add(self, frames: np.ndarray) -> tuple[float, float]:
+        """Encode one episode; returns its (from_timestamp, to_timestamp) in this file."""
+        start = self.frames
+        for img in frames:
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
+            frame.pts, frame.time_base = self.frames, self._stream.time_base
+            self._out.mux(self._stream.encode(frame))
+            self.frames += 1
+        return float(start / self.rate), float(self.frames / self.rate)
+
+    def size_mb(self) -> float:
+        return self.path.stat().st_size / 1024**2 if self.path.exists() else 0.0
+
+    def close(self) -> None:
+        """Flush the encoder and finish the file."""
+        if self._out is not None:
+            try:
+                self._out.mux(self._stream.encode())
+            finally:
+                self._out.close()
+                self._out = None
+
+
+def video_info(path: Path) -> dict[str, Any]:
+    """A feature's info.json `info` block, read from the file as LeRobot's get_video_info does."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        info: dict[str, Any] = {
+            "video.height": stream.height,
+            "video.width": stream.width,
+            "video.codec": stream.codec.canonical_name,
+            "video.pix_fmt": stream.pix_fmt,
+            "video.is_depth_map": False,
+            "video.fps": int(stream.base_rate),
+            "video.channels": 3,
+            "has_audio": bool(container.streams.audio),
+        }
+    return info
