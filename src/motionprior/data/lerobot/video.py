@@ -57,7 +57,8 @@ def decode_frames(
                         "not an mp4, re-encode or re-download it") from None
     with container:
         if not container.streams.video:
-            raise DataError(f"{where}: the file has no video stream")
+            raise DataError(f"{where}: the file has no video stream (truncated or not a video); "
+                            "re-encode or re-download it")
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         _check_decoder(stream, where)
@@ -65,7 +66,7 @@ def decode_frames(
         while True:  # a seek can land past the query (reordered frames): seek earlier, retry
             start = sorted_ts[0] - margin
             best, first = _scan(container, stream, sorted_ts, order, out, shape, tolerance_s,
-                                start if start > tolerance_s else None, where)
+                                start if start > tolerance_s else None, path, labels)
             if first <= sorted_ts[0] + tolerance_s or start <= tolerance_s:
                 break
             margin = max(2 * margin, 0.25)
@@ -81,12 +82,13 @@ def decode_frames(
 
 
 def _scan(container, stream, sorted_ts: np.ndarray, order: np.ndarray, out: np.ndarray,
-          shape: tuple[int, ...], tolerance_s: float, seek_s: float | None,
-          where: str) -> tuple[np.ndarray, float]:
+          shape: tuple[int, ...], tolerance_s: float, seek_s: float | None, path: Path,
+          labels: Sequence[str]) -> tuple[np.ndarray, float]:
     """Decode from the keyframe at or before `seek_s` (None: the start) past the last query;
     fill `out[order[k]]` with the frame nearest to `sorted_ts[k]`. Returns (distance of each
     sorted query to its frame, time of the first decoded frame)."""
     base = stream.time_base
+    where = f"{path}: {labels[int(order[0])]}"
     best = np.full(len(sorted_ts), np.inf)
     first = np.inf
     try:
@@ -115,6 +117,9 @@ def _scan(container, stream, sorted_ts: np.ndarray, order: np.ndarray, out: np.n
                 out[order[k]] = img
             best[lo:hi] = np.minimum(best[lo:hi], dist)
     except av.FFmpegError as e:
+        pending = np.flatnonzero(np.isinf(best))
+        if len(pending):
+            where = f"{path}: {labels[int(order[pending[0]])]}"
         raise DataError(f"{where}: cannot decode the video ({_say(e)}); the file is truncated or "
                         "corrupt, re-encode or re-download it") from None
     return best, first
@@ -122,13 +127,7 @@ def _scan(container, stream, sorted_ts: np.ndarray, order: np.ndarray, out: np.n
 
 def _check_decoder(stream: av.video.stream.VideoStream, where: str) -> None:
     """A one-line error when the installed FFmpeg has no decoder for the stream's codec."""
-    name = stream.codec_context.name if stream.codec_context is not None else None
-    try:
-        ok = name is not None and av.codec.Codec(name, "r") is not None
-    except (av.FFmpegError, ValueError):
-        ok = False
-    if not ok:
-        tag = getattr(stream.codec_context, "codec_tag", "?") if stream.codec_context else "?"
+    ctx = stream.codec_context  # None when FFmpeg has no decoder for the stream
+    if ctx is None or ctx.codec is None or not ctx.codec.is_decoder:
         raise DataError(f"{where}: the installed FFmpeg (PyAV {av.__version__}) has no decoder "
-                        f"for this video's codec ({name or tag}); re-encode it as AV1, H.264 "
-                        "or HEVC")
+                        "for this video's codec; re-encode it as AV1, H.264 or HEVC")
