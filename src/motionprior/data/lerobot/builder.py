@@ -167,10 +167,12 @@ class DatasetBuilder:
         self.success.append(ep.success)
         self.num_frames += len(ep)
 
-    def close(self) -> None:
+    def close(self, flush: bool = True) -> None:
+        """Close open data and video files (`flush=False` after an error: the files are
+        discarded with the staging directory)."""
         try:
             for key in list(self._videos):
-                self._videos.pop(key).close()
+                self._videos.pop(key).close(flush)
         finally:
             if self._writer is not None:
                 self._writer.close()

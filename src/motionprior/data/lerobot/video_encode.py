@@ -22,6 +22,7 @@ from motionprior.errors import ConfigError, DataError
 
 os.environ.setdefault("SVT_LOG", "1")  # SVT-AV1 prints its banner to stderr unless told not to
 CODECS = ("libsvtav1", "h264", "hevc")  # LeRobot's software codecs (h264/hevc: x264/x265)
+HEVC_MIN_WIDTH = 64  # libx265 (PyAV 18 wheel) crashes at widths 40 and 48; >= 64 all passed
 _CANONICAL = {"libsvtav1": "av1", "h264": "h264", "hevc": "hevc"}
 
 
@@ -72,36 +73,47 @@ class VideoFileWriter:
         if height % 2 or width % 2:
             raise DataError(f"{path}: {cfg.pix_fmt} video needs an even height and width, got "
                             f"{height}x{width}; resize the camera or write without video")
-        self.path, self.shape, self.frames = path, tuple(shape), 0
+        if cfg.codec == "hevc" and width < HEVC_MIN_WIDTH:
+            raise DataError(f"{path}: HEVC frames must be at least {HEVC_MIN_WIDTH} px wide, got "
+                            f"{width} (the libx265 in PyAV's wheel corrupts memory on some "
+                            "narrower ones); use codec libsvtav1 or h264")
+        self.path, self.shape, self.frames, self._broken = path, tuple(shape), 0, False
         self.rate = Fraction(fps).limit_denominator(1001000)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._out = av.open(str(path), "w")
         self._stream = self._out.add_stream(cfg.codec, self.rate, options=cfg.options())
         self._stream.pix_fmt = cfg.pix_fmt
         self._stream.width, self._stream.height = width, height
-        self._stream.time_base = 1 / self.rate
+        self._time_base = 1 / self.rate  # the muxer picks the stream's own (e.g. 1/15360)
 
     def add(self, frames: np.ndarray) -> tuple[float, float]:
         """Encode one episode; returns its (from_timestamp, to_timestamp) in this file."""
         start = self.frames
-        for img in frames:
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
-            frame.pts, frame.time_base = self.frames, self._stream.time_base
-            self._out.mux(self._stream.encode(frame))
-            self.frames += 1
+        try:
+            for img in frames:
+                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
+                frame.pts, frame.time_base = self.frames, self._time_base
+                self._out.mux(self._stream.encode(frame))
+                self.frames += 1
+        except av.FFmpegError as e:
+            self._broken = True  # flushing a failed encoder can abort the process
+            raise DataError(f"{self.path}: cannot encode frame {self.frames - start} of the "
+                            f"episode ({' '.join(str(e).split())})") from None
         return float(start / self.rate), float(self.frames / self.rate)
 
     def size_mb(self) -> float:
         return self.path.stat().st_size / 1024**2 if self.path.exists() else 0.0
 
-    def close(self) -> None:
-        """Flush the encoder and finish the file."""
-        if self._out is not None:
-            try:
-                self._out.mux(self._stream.encode())
-            finally:
-                self._out.close()
-                self._out = None
+    def close(self, flush: bool = True) -> None:
+        """Flush the encoder and finish the file (`flush=False`: after an error, just close)."""
+        out, self._out = self._out, None
+        if out is None:
+            return
+        try:
+            if flush and not self._broken:
+                out.mux(self._stream.encode())
+        finally:
+            out.close()
 
 
 def video_info(path: Path) -> dict[str, Any]:

@@ -59,8 +59,10 @@ def write_dataset(
         try:
             for ep in bar:
                 builder.add(ep)
+        except BaseException:
+            builder.close(flush=False)
+            raise
         finally:
-            builder.close()
             bar.close()
         builder.finish()
     return root
