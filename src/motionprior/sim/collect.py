@@ -45,12 +45,17 @@ class CollectConfig:
     chunk: int = 10  # demos per dataset append
     max_attempts: int | None = None  # default: 2 * demos + 10
     progress: bool = True
+    video: str | None = None  # cameras as LeRobot mp4 video with this codec (e.g. libsvtav1)
 
     def __post_init__(self) -> None:
         if self.demos < 1:
             raise ConfigError(f"demos must be >= 1, got {self.demos}")
         if self.chunk < 1:
             raise ConfigError(f"chunk must be >= 1, got {self.chunk}")
+        if self.video is not None:
+            from motionprior.data.lerobot.video_encode import VideoConfig
+
+            VideoConfig(codec=self.video)  # validates the codec name
         if not 0 <= self.seed_offset < EVAL_SEED_BASE - self.attempts:
             raise ConfigError(
                 f"seed offset {self.seed_offset} must be in [0, {EVAL_SEED_BASE - self.attempts})"
@@ -63,8 +68,11 @@ class CollectConfig:
 
     def identity(self) -> dict[str, Any]:
         """What must not change between a run and its resumption."""
-        return {"cameras": list(self.cameras), "image_size": list(self.image_size),
-                "seed_offset": self.seed_offset}
+        out = {"cameras": list(self.cameras), "image_size": list(self.image_size),
+               "seed_offset": self.seed_offset}
+        if self.video is not None:  # absent for PNG cameras, so older progress files resume
+            out["video"] = self.video
+        return out
 
 
 @dataclass
@@ -129,7 +137,8 @@ def _load_progress(path: Path, pair: PairSpec, cfg: CollectConfig, dataset: Path
     if progress.get("config") != cfg.identity():
         raise ConfigError(
             f"{dataset} was collected with {progress.get('config')}, this run asks for "
-            f"{cfg.identity()}; use the same --cameras/--image-size/--seed-offset or a new --out"
+            f"{cfg.identity()}; use the same --cameras/--image-size/--seed-offset/--video or a "
+            "new --out"
         )
     pending, n = progress.get("pending"), _episodes_on_disk(dataset)
     if pending is not None:  # a crash between "pending" and "done": trust the dataset
@@ -155,6 +164,7 @@ def collect_pair(pair: PairSpec, out: str | Path, cfg: CollectConfig,
                  env_factory: Callable[[PairSpec], SimEnv] | None = None) -> PairReport:
     """Collect `cfg.demos` successful expert demos of `pair` into `<out>/<pair.slug>`."""
     from motionprior.data.lerobot import write_dataset
+    from motionprior.data.lerobot.video_encode import VideoConfig
 
     out = Path(out)
     dataset = out / pair.slug
@@ -199,7 +209,8 @@ def collect_pair(pair: PairSpec, out: str | Path, cfg: CollectConfig,
             progress["pending"] = {"kept": kept, "failed": failed}
             write_json(progress_path, progress)
             if batch:
-                write_dataset(dataset, batch, append=dataset.exists(), progress=False)
+                write_dataset(dataset, batch, append=dataset.exists(), progress=False,
+                              video=VideoConfig(codec=cfg.video) if cfg.video else False)
             progress["kept"] += kept
             progress["failed"] += failed
             progress["pending"] = None
