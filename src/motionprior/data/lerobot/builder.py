@@ -39,7 +39,7 @@ from motionprior.data.lerobot.schema import (
     next_chunk_file,
 )
 from motionprior.data.lerobot.stats import dataset_stats, stats_to_json
-from motionprior.data.lerobot.video_encode import VideoConfig, VideoFileWriter, video_info
+from motionprior.data.lerobot.video_encode import CameraVideos, VideoConfig, video_info
 from motionprior.errors import DataError
 
 HIST_PREFIX = "motionprior/histogram/"  # per-episode [3 x 256] pixel counts, for exact stats
@@ -120,9 +120,8 @@ class DatasetBuilder:
         self._writer: pq.ParquetWriter | None = None
         self._written = 0
         self._meta_rows: list[dict[str, Any]] = []
-        self._videos: dict[str, VideoFileWriter] = {}
-        self._first_video: dict[str, Path] = {}
-        self.next_video: dict[str, tuple[int, int]] = {}
+        self._videos: CameraVideos | None = None
+        self._video_start: dict[str, tuple[int, int]] = {}
         if existing is not None:
             self.info = dict(existing.info)
             self.features = dict(existing.info["features"])
@@ -132,8 +131,8 @@ class DatasetBuilder:
             self.histograms = dict(existing.histograms)
             self.next_data = next_chunk_file(*existing.last_data, self._chunks_size)
             self.next_meta = next_chunk_file(*existing.last_meta, self._chunks_size)
-            self.next_video = {k: next_chunk_file(*v, self._chunks_size)
-                               for k, v in existing.last_video.items()}
+            self._video_start = {k: next_chunk_file(*v, self._chunks_size)
+                                 for k, v in existing.last_video.items()}
             self._check_storage(existing)
 
     @property
@@ -171,8 +170,8 @@ class DatasetBuilder:
         """Close open data and video files (`flush=False` after an error: the files are
         discarded with the staging directory)."""
         try:
-            for key in list(self._videos):
-                self._videos.pop(key).close(flush)
+            if self._videos is not None:
+                self._videos.close(flush)
         finally:
             if self._writer is not None:
                 self._writer.close()
@@ -192,7 +191,7 @@ class DatasetBuilder:
         meta.write_extras(self.root, self.spec.to_dict(), self.fps, self.success)
         for key, ft in self.features.items():
             if ft["dtype"] == "video" and "info" not in ft:
-                ft["info"] = video_info(self._first_video[key])
+                ft["info"] = video_info(self._videos.first[key])
         n = len(self.success)
         self.info.update(features=self.features, total_episodes=n, total_frames=self.num_frames,
                          total_tasks=len(self.tasks), splits={"train": f"0:{n}"})
@@ -227,25 +226,13 @@ class DatasetBuilder:
 
     def _write_videos(self, ep: Episode) -> dict[str, tuple[int, int, float, float]]:
         """Encode the episode's cameras; per key (chunk, file, from_timestamp, to_timestamp)."""
-        spans: dict[str, tuple[int, int, float, float]] = {}
-        limit = float(self.info.get("video_files_size_in_mb", 200))
-        for key, ft in self.features.items():
-            if ft["dtype"] != "video":
-                continue
-            chunk, file = self.next_video.setdefault(key, (0, 0))
-            writer = self._videos.get(key)
-            if writer is None:
-                path = self.root / VIDEO_PATH.format(video_key=key, chunk_index=chunk,
-                                                     file_index=file)
-                writer = self._videos[key] = VideoFileWriter(path, self.fps, tuple(ft["shape"]),
-                                                             self.video)
-                self._first_video.setdefault(key, path)
-            start, end = writer.add(ep.images[camera_name(key)])
-            spans[key] = (chunk, file, start, end)
-            if writer.size_mb() >= limit:
-                self._videos.pop(key).close()
-                self.next_video[key] = next_chunk_file(chunk, file, self._chunks_size)
-        return spans
+        keys = [k for k, ft in self.features.items() if ft["dtype"] == "video"]
+        if keys and self._videos is None:
+            self._videos = CameraVideos(self.root, self.fps, self.video,
+                                        float(self.info.get("video_files_size_in_mb", 200)),
+                                        self._chunks_size, self._video_start)
+        return {k: self._videos.add(k, tuple(self.features[k]["shape"]),
+                                    ep.images[camera_name(k)]) for k in keys}
 
     def _write_rows(self, table: pa.Table) -> None:
         limit = float(self.info.get("data_files_size_in_mb", 100)) * 1024**2

@@ -18,6 +18,7 @@ from typing import Any
 import av
 import numpy as np
 
+from motionprior.data.lerobot.schema import VIDEO_PATH, next_chunk_file
 from motionprior.errors import ConfigError, DataError
 
 os.environ.setdefault("SVT_LOG", "1")  # SVT-AV1 prints its banner to stderr unless told not to
@@ -131,3 +132,47 @@ def video_info(path: Path) -> dict[str, Any]:
             "has_audio": bool(container.streams.audio),
         }
     return info
+
+
+class CameraVideos:
+    """The open mp4 files of every video camera of a dataset being written.
+
+    Episode frames go into `videos/<key>/chunk-XXX/file-XXX.mp4` starting at `start[key]` (the
+    (chunk, file) after an existing dataset's last file, so appending never rewrites one); a
+    file is closed once it reaches `limit_mb` and the next episode opens the next file.
+    """
+
+    def __init__(self, root: Path, fps: float, cfg: VideoConfig, limit_mb: float,
+                 chunks_size: int, start: dict[str, tuple[int, int]] | None = None) -> None:
+        self.root, self.fps, self.cfg, self.limit_mb = root, fps, cfg, limit_mb
+        self.chunks_size = chunks_size
+        self.next: dict[str, tuple[int, int]] = dict(start or {})
+        self.first: dict[str, Path] = {}  # the first file written, per camera key
+        self._open: dict[str, VideoFileWriter] = {}
+
+    def add(self, key: str, shape: tuple[int, ...], frames: np.ndarray
+            ) -> tuple[int, int, float, float]:
+        """Encode one episode of camera `key`: (chunk, file, from_timestamp, to_timestamp)."""
+        chunk, file = self.next.setdefault(key, (0, 0))
+        writer = self._open.get(key)
+        if writer is None:
+            path = self.root / VIDEO_PATH.format(video_key=key, chunk_index=chunk,
+                                                 file_index=file)
+            writer = self._open[key] = VideoFileWriter(path, self.fps, shape, self.cfg)
+            self.first.setdefault(key, path)
+        start, end = writer.add(frames)
+        if writer.size_mb() >= self.limit_mb:
+            self._open.pop(key).close()
+            self.next[key] = next_chunk_file(chunk, file, self.chunks_size)
+        return chunk, file, start, end
+
+    def close(self, flush: bool = True) -> None:
+        """Finish every open file (`flush=False` after an error: they are discarded)."""
+        errors = []
+        for key in list(self._open):
+            try:
+                self._open.pop(key).close(flush)
+            except av.FFmpegError as e:
+                errors.append(e)
+        if errors and flush:
+            raise DataError(f"{self.root}: cannot finish a video file ({errors[0]})")
