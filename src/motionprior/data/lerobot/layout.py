@@ -1,9 +1,10 @@
 """Where every frame of a LeRobot v3.0 dataset lives, checked once when the dataset is opened.
 
 `DatasetLayout` reads meta/ (info, tasks, episodes), maps global frame indices to data files and
-rows, checks every data file's footer (row count, declared features present) and finds missing
-video files. Column reads are cached per file and are vectorized (Arrow -> numpy, no Python loop
-over frames). The layout is picklable: the cache is per process and rebuilt lazily.
+rows, checks every data file's footer (row count, declared features present), indexes the mp4
+files of video features (`self.videos`) and names the missing ones. Column reads are cached
+per file and are vectorized (Arrow -> numpy, no Python loop over frames). The layout is
+picklable: the cache is per process and rebuilt lazily.
 """
 
 from __future__ import annotations
