@@ -47,3 +47,13 @@ def test_info_on_the_real_lerobot_sample_names_missing_videos(shared_data, capsy
     text = capsys.readouterr().out
     assert "episodes    4   steps 1492" in text and "so101_follower   fps 30" in text
     assert "missing     2 video file(s)" in text
+
+
+def test_info_reports_video_cameras_with_codec_and_size(capsys):
+    from pathlib import Path
+
+    fixture = Path(__file__).parents[1] / "data" / "fixtures" / "lerobot_video_so101"
+    assert main(["info", str(fixture)]) == 0
+    text = capsys.readouterr().out
+    assert "cameras     front (video av1 48x64), wrist (video av1 32x32)" in text
+    assert "missing" not in text

@@ -73,3 +73,26 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
     """Every file under `root` (relative path -> bytes)."""
     return {p.relative_to(root).as_posix(): p.read_bytes()
             for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def smooth_frames(length: int, h: int, w: int, seed: int) -> np.ndarray:
+    """`[T, H, W, 3]` frames a video codec compresses well: gradients and a moving square."""
+    y, x = np.mgrid[0:h, 0:w]
+    base = np.stack([x * 200 // max(w - 1, 1) + 20, y * 200 // max(h - 1, 1) + 20,
+                     np.full_like(x, 40 * (seed % 5) + 30)], axis=-1).astype(np.uint8)
+    out = np.repeat(base[None], length, axis=0)
+    s = max(h // 4, 4)
+    for t in range(length):
+        top, left = (t + seed) % (h - s), (2 * t + 3 * seed) % (w - s)
+        out[t, top:top + s, left:left + s] = (230, 200, 90)
+    return out
+
+
+def video_episode(length: int, seed: int, *, size: tuple[int, int] = (32, 48),
+                  cameras: tuple[str, ...] = ("front", "wrist"), **kw) -> Episode:
+    """`make_episode` with smooth frames of `size` (H, W) instead of random pixels."""
+    ep = make_episode(length, seed, cameras=(), **kw)
+    images = {c: smooth_frames(length, *size, seed + 7 * i) for i, c in enumerate(cameras)}
+    return Episode(actions=ep.actions, state=ep.state, instruction=ep.instruction,
+                   embodiment=ep.embodiment, fps=ep.fps, images=images, success=ep.success,
+                   motion=ep.motion)

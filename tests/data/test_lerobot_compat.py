@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from motionprior.data.lerobot import write_dataset, write_frame_column
+from motionprior.data.lerobot import open_dataset, write_dataset, write_frame_column
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests run with --import-mode=importlib
-from lerobot_cases import three_episodes  # noqa: E402
+from lerobot_cases import three_episodes, video_episode  # noqa: E402
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "lerobot_compat_check.py"
 
@@ -67,4 +67,30 @@ def test_lerobot_dataset_loads_what_motionprior_writes(tmp_path):
         assert (item["episode_index"], item["frame_index"], item["index"]) == (e, t, int(frame))
         assert np.float32(item["next.reward"]) == reward[int(frame)]
     assert out["batch_action_shape"] == [4, 4, 7]
+    assert out["last_action_is_pad"] == [False, True, True, True]
+
+
+def test_lerobot_dataset_loads_motionprior_video(tmp_path):
+    """A motionprior-written AV1 video dataset (two video files per camera, the second from an
+    append) loads in LeRobotDataset with the frames motionprior decodes, bit for bit."""
+    python = _lerobot_python()
+    eps = [video_episode(9, 1, size=(32, 48)), video_episode(6, 2, size=(32, 48)),
+           video_episode(11, 3, size=(32, 48), instruction="open the drawer")]
+    root = write_dataset(tmp_path / "ds", eps[:2], video=True, progress=False)
+    write_dataset(root, eps[2:], video=True, append=True, progress=False)
+    assert (root / "videos/observation.images.front/chunk-000/file-001.mp4").exists()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_LEROBOT_HOME": str(tmp_path / "home")}
+    frames = [str(i) for i in range(26)]
+    run = subprocess.run([python, str(SCRIPT), str(root), *frames], env=env,
+                         capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["lerobot_len"] == 26 and out["num_episodes"] == 3 and out["fps"] == 5
+    assert out["camera_keys"] == ["observation.images.front", "observation.images.wrist"]
+    reader = open_dataset(root)
+    for cam in ("front", "wrist"):
+        ours = reader.frame_images(np.arange(26), cam)
+        theirs = np.stack([np.asarray(out["frames"][i][f"observation.images.{cam}"], np.uint8)
+                           for i in frames])
+        np.testing.assert_array_equal(theirs, ours)
     assert out["last_action_is_pad"] == [False, True, True, True]

@@ -127,8 +127,8 @@ def test_missing_dataset_directory(tmp_path):
 
 
 def test_bad_write_calls(tmp_path):
-    with pytest.raises(ConfigError, match="video=True: motionprior does not encode mp4"):
-        write_dataset(tmp_path / "v", [make_episode(3, 0)], video=True, progress=False)
+    with pytest.raises(ConfigError, match="video must be True, False or a VideoConfig, got 1"):
+        write_dataset(tmp_path / "v", [make_episode(3, 0)], video=1, progress=False)
     with pytest.raises(DataError, match=r"e: no episodes to write"):
         write_dataset(tmp_path / "e", [], progress=False)
     assert list(tmp_path.iterdir()) == []

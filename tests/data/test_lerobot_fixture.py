@@ -65,7 +65,9 @@ def test_missing_videos_are_listed_and_warned_once(so101):
 
 def test_video_camera_is_a_clear_error(so101):
     _, reader, _ = so101
-    with pytest.raises(DataError, match="camera 'front' is stored as video, not decoded"):
+    with pytest.raises(DataError, match=r"camera 'front' cannot be read: its video file\(s\) are "
+                                        r"missing \(videos/observation.images.front/chunk-000/"
+                                        r"file-000.mp4, "):
         reader.frame_images([0], "front")
 
 

@@ -139,3 +139,24 @@ def test_collect_suite_reports_each_pair(mw_env, tmp_path, monkeypatch, borrow):
     cfg = CollectConfig(demos=1, cameras=(), progress=False)
     reports = collect_suite([mw_env.pair], tmp_path, cfg, log=lines.append)
     assert [r.demos for r in reports] == [1] and "expert success 100.0%" in lines[0]
+
+
+def test_collect_with_video_writes_mp4_cameras_and_resumes(mw_env, tmp_path, borrow):
+    factory = lambda p: borrow(mw_env)  # noqa: E731
+    base = dict(cameras=("scene",), image_size=(32, 32), progress=False, chunk=1)
+    cfg = CollectConfig(demos=2, video="libsvtav1", **base)
+    assert collect_pair(mw_env.pair, tmp_path, cfg, factory).demos == 2
+    root = tmp_path / mw_env.pair.slug
+    mp4 = sorted(p.name for p in (root / "videos/observation.images.scene").rglob("*.mp4"))
+    assert mp4 == ["file-000.mp4", "file-001.mp4"]  # one new file per append
+    reader = open_dataset(root)
+    assert reader.features["observation.images.scene"]["dtype"] == "video"
+    back = reader.episode(1)
+    again = rollout(mw_env, mw_env.expert(), seed=1)
+    err = np.abs(back.images["scene"].astype(int) - again.images["scene"]).mean()
+    assert back.images["scene"].shape == again.images["scene"].shape and err < 8, err
+    with pytest.raises(ConfigError, match=r"this run asks for .*same --cameras/--image-size/"
+                                          r"--seed-offset/--video"):
+        collect_pair(mw_env.pair, tmp_path, CollectConfig(demos=3, **base), factory)
+    with pytest.raises(ConfigError, match="video codec 'mpeg2' is not supported"):
+        CollectConfig(video="mpeg2")

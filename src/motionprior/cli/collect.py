@@ -2,6 +2,7 @@
 
     motionprior collect --suite xemb13 --demos 50 --out data/xemb13
     motionprior collect --suite prior --demos 200 --out data/prior --no-images   (action-only)
+    motionprior collect --suite xemb13 --demos 50 --out data/xemb13v --video     (mp4 cameras)
 """
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-images", action="store_true",
                    help="action-only: no rendering (fast; for the stage-1 action prior)")
     add_camera_flags(p)
+    p.add_argument("--video", action="store_true",
+                   help="store cameras as LeRobot mp4 video features (AV1 yuv420p, as LeRobot "
+                   "records them) instead of lossless PNG images; each append adds a new mp4")
+    p.add_argument("--video-codec", default="libsvtav1", choices=["libsvtav1", "h264", "hevc"],
+                   help="codec with --video (default libsvtav1 = AV1, LeRobot's default)")
     count(p, "--seed-offset", minimum=0, default=0,
                    help="first collection seed (attempt k uses seed offset + k; default 0)")
     count(p, "--chunk", minimum=1, default=10,
@@ -82,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         chunk=args.chunk,
         max_attempts=args.max_attempts,
         progress=not args.quiet,
+        video=args.video_codec if args.video else None,
     )
     reports = collect_suite(pairs, args.out, cfg)
     short = [r.pair for r in reports if r.demos < cfg.demos]

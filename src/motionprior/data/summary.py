@@ -26,6 +26,8 @@ def describe(reader) -> dict[str, Any]:
         "fps": float(reader.fps),
         "tasks": list(reader.tasks),
         "cameras": list(reader.cameras),
+        "camera_storage": {name: _storage(reader.features[key])
+                           for name, key in zip(reader.cameras, reader.camera_keys, strict=True)},
         "missing_videos": list(reader.missing_videos),
         "stats": {},
     }
@@ -52,6 +54,15 @@ def describe(reader) -> dict[str, Any]:
     return out
 
 
+def _storage(ft: dict[str, Any]) -> str:
+    """How a camera is stored: "png 128x128" or "video av1 128x128"."""
+    shape = ft.get("shape", [])
+    size = f"{shape[0]}x{shape[1]}" if len(shape) >= 2 else "?"
+    if ft["dtype"] != "video":
+        return f"image {size}"
+    return f"video {ft.get('info', {}).get('video.codec', '?')} {size}"
+
+
 def format_summary(info: dict[str, Any]) -> str:
     """Plain-text rendering of `describe`'s output."""
     lines = [
@@ -60,7 +71,8 @@ def format_summary(info: dict[str, Any]) -> str:
         f"length min/median/max {info['episode_length'].get('min')}/"
         f"{info['episode_length'].get('median')}/{info['episode_length'].get('max')}",
         f"embodiment  {info['embodiment']}   fps {info['fps']:g}",
-        f"cameras     {', '.join(info['cameras']) or '(none)'}",
+        "cameras     " + (", ".join(f"{c} ({info['camera_storage'].get(c, '?')})"
+                                    for c in info["cameras"]) or "(none)"),
     ]
     if info["missing_videos"]:
         lines.append(f"missing     {len(info['missing_videos'])} video file(s): "

@@ -45,6 +45,7 @@ class CollectConfig:
     chunk: int = 10  # demos per dataset append
     max_attempts: int | None = None  # default: 2 * demos + 10
     progress: bool = True
+    video: str | None = None  # cameras as LeRobot mp4 video with this codec (e.g. libsvtav1)
 
     def __post_init__(self) -> None:
         if self.demos < 1:
@@ -54,6 +55,10 @@ class CollectConfig:
         if self.max_attempts is not None and self.max_attempts < 1:
             raise ConfigError(f"max_attempts must be >= 1 (or None: 2 * demos + 10), got "
                               f"{self.max_attempts}")
+        if self.video is not None:
+            from motionprior.data.lerobot.video_encode import VideoConfig
+
+            VideoConfig(codec=self.video)  # validates the codec name
         if not 0 <= self.seed_offset < EVAL_SEED_BASE - self.attempts:
             raise ConfigError(
                 f"seed offset {self.seed_offset} must be in [0, {EVAL_SEED_BASE - self.attempts})"
@@ -66,8 +71,11 @@ class CollectConfig:
 
     def identity(self) -> dict[str, Any]:
         """What must not change between a run and its resumption."""
-        return {"cameras": list(self.cameras), "image_size": list(self.image_size),
-                "seed_offset": self.seed_offset}
+        out = {"cameras": list(self.cameras), "image_size": list(self.image_size),
+               "seed_offset": self.seed_offset}
+        if self.video is not None:  # absent for PNG cameras, so older progress files resume
+            out["video"] = self.video
+        return out
 
 
 @dataclass
@@ -132,7 +140,8 @@ def _load_progress(path: Path, pair: PairSpec, cfg: CollectConfig, dataset: Path
     if progress.get("config") != cfg.identity():
         raise ConfigError(
             f"{dataset} was collected with {progress.get('config')}, this run asks for "
-            f"{cfg.identity()}; use the same --cameras/--image-size/--seed-offset or a new --out"
+            f"{cfg.identity()}; use the same --cameras/--image-size/--seed-offset/--video or a "
+            "new --out"
         )
     pending, n = progress.get("pending"), _episodes_on_disk(dataset)
     if pending is not None:  # a crash between "pending" and "done": trust the dataset
@@ -158,6 +167,7 @@ def collect_pair(pair: PairSpec, out: str | Path, cfg: CollectConfig,
                  env_factory: Callable[[PairSpec], SimEnv] | None = None) -> PairReport:
     """Collect `cfg.demos` successful expert demos of `pair` into `<out>/<pair.slug>`."""
     from motionprior.data.lerobot import write_dataset
+    from motionprior.data.lerobot.video_encode import VideoConfig
 
     out = Path(out)
     dataset = out / pair.slug
@@ -203,7 +213,8 @@ def collect_pair(pair: PairSpec, out: str | Path, cfg: CollectConfig,
             progress["pending"] = {"kept": kept, "failed": failed}
             write_json(progress_path, progress)
             if batch:
-                write_dataset(dataset, batch, append=dataset.exists(), progress=False)
+                write_dataset(dataset, batch, append=dataset.exists(), progress=False,
+                              video=VideoConfig(codec=cfg.video) if cfg.video else False)
             progress["kept"] += kept
             progress["failed"] += failed
             progress["pending"] = None

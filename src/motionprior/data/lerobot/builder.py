@@ -28,6 +28,7 @@ from motionprior.data.lerobot.schema import (
     STAT_KEYS,
     STATE,
     STATS_PATH,
+    VIDEO_PATH,
     build_features,
     camera_name,
     data_schema,
@@ -38,6 +39,7 @@ from motionprior.data.lerobot.schema import (
     next_chunk_file,
 )
 from motionprior.data.lerobot.stats import dataset_stats, stats_to_json
+from motionprior.data.lerobot.video_encode import CameraVideos, VideoConfig, video_info
 from motionprior.errors import DataError
 
 HIST_PREFIX = "motionprior/histogram/"  # per-episode [3 x 256] pixel counts, for exact stats
@@ -58,6 +60,7 @@ class ExistingDataset:
     last_data: tuple[int, int]
     last_meta: tuple[int, int]
     histograms: dict[str, np.ndarray] = field(default_factory=dict)
+    last_video: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, root: Path) -> ExistingDataset:
@@ -67,10 +70,11 @@ class ExistingDataset:
         if extras is None:
             raise DataError(f"{root}: cannot append: no meta/motionprior.json (append works on "
                             "datasets written by motionprior)")
-        if layout.video_keys:
-            raise DataError(f"{root}: cannot append to a dataset with video features")
+        if layout.missing_videos:
+            raise DataError(f"{root}: cannot append: video file(s) are missing "
+                            f"({', '.join(layout.missing_videos)})")
         for key, ft in layout.features.items():
-            if ft["dtype"] not in ("image", "string") and key not in (ACTION, STATE) and (
+            if ft["dtype"] not in ("image", "video", "string") and key not in (ACTION, STATE) and (
                 key not in INDEX_FEATURES
             ):
                 raise DataError(f"{root}: cannot append: new episodes cannot fill column {key!r}")
@@ -90,6 +94,8 @@ class ExistingDataset:
             last_meta=(_int(eps, "meta/episodes/chunk_index", last),
                        _int(eps, "meta/episodes/file_index", last)),
             histograms={k: v.reshape(len(v), 3, 256).sum(axis=0) for k, v in hist.items()},
+            last_video={k: (_int(eps, f"videos/{k}/chunk_index", last),
+                            _int(eps, f"videos/{k}/file_index", last)) for k in layout.video_keys},
         )
 
 
@@ -100,8 +106,9 @@ def _int(table: pa.Table, col: str, row: int) -> int:
 class DatasetBuilder:
     """Streams episodes into `root` (a staging directory for `target`); `finish()` writes meta/."""
 
-    def __init__(self, root: Path, existing: ExistingDataset | None, target: Path) -> None:
-        self.root, self.existing, self.target = root, existing, target
+    def __init__(self, root: Path, existing: ExistingDataset | None, target: Path,
+                 video: VideoConfig | None = None) -> None:
+        self.root, self.existing, self.target, self.video = root, existing, target, video
         self.features: dict[str, dict[str, Any]] | None = None
         self.info: dict[str, Any] | None = None
         self.tasks: list[str] = []
@@ -113,6 +120,8 @@ class DatasetBuilder:
         self._writer: pq.ParquetWriter | None = None
         self._written = 0
         self._meta_rows: list[dict[str, Any]] = []
+        self._videos: CameraVideos | None = None
+        self._video_start: dict[str, tuple[int, int]] = {}
         if existing is not None:
             self.info = dict(existing.info)
             self.features = dict(existing.info["features"])
@@ -122,6 +131,9 @@ class DatasetBuilder:
             self.histograms = dict(existing.histograms)
             self.next_data = next_chunk_file(*existing.last_data, self._chunks_size)
             self.next_meta = next_chunk_file(*existing.last_meta, self._chunks_size)
+            self._video_start = {k: next_chunk_file(*v, self._chunks_size)
+                                 for k, v in existing.last_video.items()}
+            self._check_storage(existing)
 
     @property
     def _chunks_size(self) -> int:
@@ -132,8 +144,11 @@ class DatasetBuilder:
             raise DataError(f"write_dataset expects Episode objects, got {type(ep).__name__}")
         if self.features is None:
             self.spec, self.fps = ep.spec, ep.fps
-            self.features = build_features(ep.spec, image_shapes(ep), ep.motion is not None)
+            self.features = build_features(ep.spec, image_shapes(ep), ep.motion is not None,
+                                           video=self.video is not None)
             self.info = empty_info(ep.fps, self.features, ep.spec.name)
+            if self.video is not None and ep.images:
+                self.info["video_path"] = VIDEO_PATH
         self._check(ep)
         if ep.motion is not None and MOTION not in self.features:
             self._add_motion_column()
@@ -144,16 +159,23 @@ class DatasetBuilder:
         rows = episode_rows(ep, self.features, data_schema(self.features), episode_index=index,
                             first_frame=self.num_frames, task_index=task, fps=self.fps)
         self._write_rows(rows.table)
-        self._add_meta_row(ep, index, rows)
+        spans = self._write_videos(ep)
+        self._add_meta_row(ep, index, rows, spans)
         for key, h in rows.histograms.items():
             self.histograms[key] = self.histograms.get(key, 0) + h
         self.success.append(ep.success)
         self.num_frames += len(ep)
 
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+    def close(self, flush: bool = True) -> None:
+        """Close open data and video files (`flush=False` after an error: the files are
+        discarded with the staging directory)."""
+        try:
+            if self._videos is not None:
+                self._videos.close(flush)
+        finally:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
 
     def finish(self) -> None:
         """Write meta/: episodes, tasks, stats, motionprior.json and, last, info.json."""
@@ -167,6 +189,9 @@ class DatasetBuilder:
         stats = dataset_stats(self.features, columns, self.histograms, self.num_frames)
         atomic.write_json(self.root / STATS_PATH, stats_to_json(stats), indent=4)
         meta.write_extras(self.root, self.spec.to_dict(), self.fps, self.success)
+        for key, ft in self.features.items():
+            if ft["dtype"] == "video" and "info" not in ft:
+                ft["info"] = video_info(self._videos.first[key])
         n = len(self.success)
         self.info.update(features=self.features, total_episodes=n, total_frames=self.num_frames,
                          total_tasks=len(self.tasks), splits={"train": f"0:{n}"})
@@ -181,10 +206,33 @@ class DatasetBuilder:
         if ep.fps != self.fps:
             raise DataError(f"{where}: fps {ep.fps:g}, but the dataset has fps {self.fps:g}")
         have = {camera_name(k): tuple(ft["shape"]) for k, ft in self.features.items()
-                if ft["dtype"] == "image"}
+                if ft["dtype"] in ("image", "video")}
         if image_shapes(ep) != have:
             raise DataError(f"{where}: cameras {image_shapes(ep)}, but the dataset has {have} "
                             "(name: [H, W, 3])")
+
+    def _check_storage(self, existing: ExistingDataset) -> None:
+        kinds = {ft["dtype"] for ft in existing.info["features"].values()} & {"image", "video"}
+        if "video" in kinds and self.video is None:
+            raise DataError(f"{self.target}: cameras are stored as mp4 video; append with "
+                            "video=True (--video on the command line)")
+        if "image" in kinds and self.video is not None:
+            raise DataError(f"{self.target}: cameras are stored as PNG images; append without "
+                            "video=True (--video)")
+        if "video" in kinds:
+            first = next(ft for ft in existing.info["features"].values()
+                         if ft["dtype"] == "video")
+            self.video = VideoConfig.from_info(first.get("info", {}))
+
+    def _write_videos(self, ep: Episode) -> dict[str, tuple[int, int, float, float]]:
+        """Encode the episode's cameras; per key (chunk, file, from_timestamp, to_timestamp)."""
+        keys = [k for k, ft in self.features.items() if ft["dtype"] == "video"]
+        if keys and self._videos is None:
+            self._videos = CameraVideos(self.root, self.fps, self.video,
+                                        float(self.info.get("video_files_size_in_mb", 200)),
+                                        self._chunks_size, self._video_start)
+        return {k: self._videos.add(k, tuple(self.features[k]["shape"]),
+                                    ep.images[camera_name(k)]) for k in keys}
 
     def _write_rows(self, table: pa.Table) -> None:
         limit = float(self.info.get("data_files_size_in_mb", 100)) * 1024**2
@@ -220,7 +268,8 @@ class DatasetBuilder:
             write_table(self.root / name, old.select(schema.names).cast(schema))
         self.features = feats
 
-    def _add_meta_row(self, ep: Episode, index: int, rows: EpisodeRows) -> None:
+    def _add_meta_row(self, ep: Episode, index: int, rows: EpisodeRows,
+                      spans: dict[str, tuple[int, int, float, float]]) -> None:
         data_chunk, data_file = self.next_data
         row: dict[str, Any] = {
             "episode_index": index,
@@ -231,6 +280,9 @@ class DatasetBuilder:
             "dataset_from_index": self.num_frames,
             "dataset_to_index": self.num_frames + len(ep),
         }
+        for key, (chunk, file, start, end) in spans.items():
+            row[f"videos/{key}/chunk_index"], row[f"videos/{key}/file_index"] = chunk, file
+            row[f"videos/{key}/from_timestamp"], row[f"videos/{key}/to_timestamp"] = start, end
         for key, st in rows.stats.items():
             for s in STAT_KEYS:
                 row[f"stats/{key}/{s}"] = st[s]
@@ -252,6 +304,8 @@ class DatasetBuilder:
                 cols[key] = pa.array(values, type=pa.list_(pa.string()))
             elif isinstance(values[0], np.ndarray):
                 cols[key] = stat_column(values)
+            elif isinstance(values[0], float):
+                cols[key] = pa.array(values, type=pa.float64())
             else:
                 cols[key] = pa.array(values, type=pa.int64())
         path = self.root / EPISODES_PATH.format(chunk_index=self.next_meta[0],

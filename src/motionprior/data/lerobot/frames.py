@@ -70,6 +70,9 @@ def episode_rows(
             columns.append(pa.array(labels, type=pa.string()))
         else:  # a column added later with write_frame_column: episodes written now lack it
             columns.append(pa.nulls(n, type=field.type))
+    for key in (k for k, ft in features.items() if ft["dtype"] == "video"):
+        histograms[key] = channel_histogram(ep.images[camera_name(key)])
+        stats[key] = histogram_stats(histograms[key], n)
     return EpisodeRows(pa.Table.from_arrays(columns, schema=schema), stats, histograms)
 
 

@@ -1,9 +1,10 @@
 """Where every frame of a LeRobot v3.0 dataset lives, checked once when the dataset is opened.
 
 `DatasetLayout` reads meta/ (info, tasks, episodes), maps global frame indices to data files and
-rows, checks every data file's footer (row count, declared features present) and finds missing
-video files. Column reads are cached per file and are vectorized (Arrow -> numpy, no Python loop
-over frames). The layout is picklable: the cache is per process and rebuilt lazily.
+rows, checks every data file's footer (row count, declared features present), indexes the mp4
+files of video features (`self.videos`) and names the missing ones. Column reads are cached
+per file and are vectorized (Arrow -> numpy, no Python loop over frames). The layout is
+picklable: the cache is per process and rebuilt lazily.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from motionprior.data.lerobot.arrow_io import read_metadata, read_table, to_nump
 from motionprior.data.lerobot.images import image_bytes
 from motionprior.data.lerobot.meta import load_info, read_episodes, read_tasks
 from motionprior.data.lerobot.schema import INFO_PATH, camera_name, is_numeric
+from motionprior.data.lerobot.video_index import VideoIndex, video_indexes
 from motionprior.errors import DataError
 
 _PACKAGE_DIR = str(Path(__file__).parent)
@@ -45,6 +47,7 @@ class DatasetLayout:
         self._starts, self._ends = self._check_bounds(episodes)
         self.files, self._file_starts, self._file_ends = self._map_files(episodes)
         self._check_files()
+        self.videos: dict[str, VideoIndex] = {}
         self.missing_videos: list[str] = self._find_missing_videos(episodes)
         self._cache: dict[tuple[int, str], Any] = {}
 
@@ -71,9 +74,15 @@ class DatasetLayout:
         return [k for k, ft in self.features.items() if ft["dtype"] == "video"]
 
     @property
+    def camera_keys(self) -> list[str]:
+        """Features of the cameras that can be read: images, and videos whose files exist."""
+        return [k for k, ft in self.features.items()
+                if ft["dtype"] == "image" or k in self.videos]
+
+    @property
     def cameras(self) -> list[str]:
-        """Names of the cameras that can be read (image features; videos are not decoded)."""
-        return [camera_name(k) for k in self.image_keys]
+        """Names of the cameras that can be read ("front" for "observation.images.front")."""
+        return [camera_name(k) for k in self.camera_keys]
 
     def episode_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """(starts, ends): episode e covers global frames `starts[e] <= i < ends[e]`."""
@@ -188,31 +197,13 @@ class DatasetLayout:
                     )
 
     def _find_missing_videos(self, eps: pa.Table) -> list[str]:
-        missing: dict[str, set[str]] = {}
-        template = self.info.get("video_path") or ""
-        for key in self.video_keys:
-            cols = (f"videos/{key}/chunk_index", f"videos/{key}/file_index")
-            if not template or not all(c in eps.column_names for c in cols):
-                missing[key] = {f"videos/{key}/ (no video file index in meta/episodes)"}
-                continue
-            pairs = zip(eps.column(cols[0]).to_pylist(), eps.column(cols[1]).to_pylist(),
-                        strict=True)
-            paths = {template.format(video_key=key, chunk_index=c, file_index=f) for c, f in pairs}
-            gone = {p for p in paths if not (self.root / p).is_file()}
-            if gone:
-                missing[key] = gone
+        self.videos, missing = video_indexes(self.root, self.info, eps)
         flat = sorted(set().union(*missing.values())) if missing else []
         if flat:
             warn(
                 f"{self.root}: {len(flat)} video file(s) declared in meta/info.json are missing "
                 f"({', '.join(flat)}); cameras {', '.join(missing)} are skipped, every other "
                 "feature loads"
-            )
-        present = [k for k in self.video_keys if k not in missing]
-        if present:
-            warn(
-                f"{self.root}: video features {', '.join(present)} are not decoded by motionprior "
-                "(only image features are); those cameras are skipped"
             )
         return flat
 

@@ -21,9 +21,9 @@ from motionprior.data.lerobot.schema import (
     STATE,
     STATS_PATH,
     camera_key,
-    camera_name,
 )
 from motionprior.data.lerobot.stats import Stats, stats_from_json
+from motionprior.data.lerobot.video import TOLERANCE_S
 from motionprior.errors import ConfigError, DataError, UnknownNameError
 
 SUCCESS = "next.success"  # per-frame success flag some LeRobot datasets (e.g. PushT) carry
@@ -38,8 +38,11 @@ class DatasetReader(DatasetLayout):
     per-file cache is rebuilt in each process.
     """
 
-    def __init__(self, root: str | Path, *, embodiment: str | None = None) -> None:
+    def __init__(self, root: str | Path, *, embodiment: str | None = None,
+                 tolerance_s: float = TOLERANCE_S) -> None:
         super().__init__(root)
+        self.tolerance_s = float(tolerance_s)
+        self._timestamps: np.ndarray | None = None
         extras = load_extras(self.root)
         self.spec: EmbodimentSpec = self._resolve_spec(extras, embodiment)
         self.embodiment: str = self.spec.name
@@ -66,10 +69,13 @@ class DatasetReader(DatasetLayout):
         return [self._task(int(t)) for t in task_index]
 
     def frame_images(self, frames: np.ndarray | list[int], camera: str) -> np.ndarray:
-        """Frames `[B, H, W, 3] uint8` of `camera` ("front" or "observation.images.front")."""
+        """Frames `[B, H, W, 3] uint8` of `camera` ("front" or "observation.images.front"),
+        decoded from PNG image features or from mp4 video features."""
         key = self._camera_feature(camera)
         frames = np.asarray(frames, dtype=np.int64).reshape(-1)
         files, rows = self._locate(frames)
+        if key in self.videos:
+            return self._video_frames(key, frames)
         shape = tuple(self.features[key]["shape"])
         out = np.empty((len(frames), *shape), dtype=np.uint8)
         for j, (f, r) in enumerate(zip(files.tolist(), rows.tolist(), strict=True)):
@@ -129,6 +135,16 @@ class DatasetReader(DatasetLayout):
         f, r = int(files[0]), int(rows[0])
         return self._file_column(f, key)[r : r + stop - start]
 
+    def _video_frames(self, key: str, frames: np.ndarray) -> np.ndarray:
+        """Video frames at LeRobot's query times: from_timestamp + the frame's timestamp."""
+        if self._timestamps is None:
+            self._timestamps = np.asarray(self.column("timestamp"), dtype=np.float32)
+        episodes = np.searchsorted(self._starts, frames, side="right") - 1
+        steps = frames - self._starts[episodes]
+        return self.videos[key].frames(self.root, episodes, steps,
+                                       self._timestamps[frames].astype(np.float64),
+                                       self.tolerance_s)
+
     def _task(self, t: int) -> str:
         if not 0 <= t < len(self.tasks):
             raise DataError(f"{self.root}: task_index {t} is not in meta/tasks.parquet")
@@ -136,11 +152,13 @@ class DatasetReader(DatasetLayout):
 
     def _camera_feature(self, camera: str) -> str:
         for key in (camera, camera_key(camera)):
-            if key in self.features and self.features[key]["dtype"] == "image":
+            if key in self.camera_keys:
                 return key
-        if camera_key(camera) in self.video_keys or camera in self.video_keys:
-            raise DataError(f"{self.root}: camera {camera!r} is stored as video, not decoded")
-        raise UnknownNameError("camera", camera, [camera_name(k) for k in self.image_keys])
+        for key in (camera, camera_key(camera)):
+            if key in self.video_keys:
+                raise DataError(f"{self.root}: camera {camera!r} cannot be read: its video "
+                                f"file(s) are missing ({', '.join(self.missing_videos)})")
+        raise UnknownNameError("camera", camera, self.cameras)
 
     def _resolve_spec(self, extras: dict[str, Any] | None, override: str | None) -> EmbodimentSpec:
         if override is not None:
@@ -188,6 +206,8 @@ class DatasetReader(DatasetLayout):
         return [True] * self.num_episodes
 
 
-def open_dataset(root: str | Path, *, embodiment: str | None = None) -> DatasetReader:
-    """Open the LeRobot v3.0 dataset at `root` (see `DatasetReader`)."""
-    return DatasetReader(root, embodiment=embodiment)
+def open_dataset(root: str | Path, *, embodiment: str | None = None,
+                 tolerance_s: float = TOLERANCE_S) -> DatasetReader:
+    """Open the LeRobot v3.0 dataset at `root` (see `DatasetReader`); `tolerance_s` is
+    LeRobot's rule for video frames: the nearest frame must be within it of the query time."""
+    return DatasetReader(root, embodiment=embodiment, tolerance_s=tolerance_s)

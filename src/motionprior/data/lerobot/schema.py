@@ -77,16 +77,18 @@ def camera_name(key: str) -> str:
 
 
 def build_features(
-    spec: EmbodimentSpec, image_shapes: dict[str, tuple[int, int, int]], motion: bool
+    spec: EmbodimentSpec, image_shapes: dict[str, tuple[int, int, int]], motion: bool,
+    video: bool = False,
 ) -> dict[str, dict[str, Any]]:
-    """info.json `features` for episodes of `spec` with the given cameras ([H, W, 3] each)."""
+    """info.json `features` for episodes of `spec` with the given cameras ([H, W, 3] each),
+    stored as `image` features or (`video=True`) as `video` features (mp4 files)."""
     feats: dict[str, dict[str, Any]] = {
         ACTION: {"dtype": "float32", "shape": [spec.action_dim], "names": list(spec.action.names)},
         STATE: {"dtype": "float32", "shape": [spec.state_dim], "names": list(spec.state.names)},
     }
     for cam in sorted(image_shapes):
         feats[camera_key(cam)] = {
-            "dtype": "image",
+            "dtype": "video" if video else "image",
             "shape": list(image_shapes[cam]),
             "names": ["height", "width", "channels"],
         }

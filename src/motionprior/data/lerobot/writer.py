@@ -18,6 +18,7 @@ from motionprior.data.episode import Episode
 from motionprior.data.lerobot.builder import DatasetBuilder, ExistingDataset
 from motionprior.data.lerobot.schema import EXTRAS_PATH, INFO_PATH, STATS_PATH, TASKS_PATH
 from motionprior.data.lerobot.staging import link_tree
+from motionprior.data.lerobot.video_encode import VideoConfig
 from motionprior.errors import ConfigError, DataError
 
 _REWRITTEN = {INFO_PATH, STATS_PATH, TASKS_PATH, EXTRAS_PATH}
@@ -28,20 +29,20 @@ def write_dataset(
     episodes: Iterable[Episode],
     *,
     append: bool = False,
-    video: bool = False,
+    video: bool | VideoConfig = False,
     progress: bool = True,
 ) -> Path:
     """Write `episodes` (one embodiment, one fps, the same cameras) to `root`; returns `root`.
 
-    Cameras become LeRobot `image` features (PNG bytes in the parquet). `append=True` adds the
-    episodes after those of an existing motionprior-written dataset; without it an existing,
-    non-empty `root` is an error. `video=True` (mp4 features) is not supported yet.
+    Cameras become LeRobot `image` features (PNG bytes in the parquet), or with `video=True`
+    (or a `VideoConfig`) `video` features: one mp4 per camera and file, AV1 yuv420p by default,
+    as LeRobot records them. `append=True` adds the episodes after those of an existing
+    motionprior-written dataset (new data and video files; old files stay byte-identical);
+    without it an existing, non-empty `root` is an error.
     """
-    if video:
-        raise ConfigError(
-            "video=True: motionprior does not encode mp4 video features yet; cameras are "
-            "stored as lossless PNG image features (video=False)"
-        )
+    if not isinstance(video, bool | VideoConfig):
+        raise ConfigError(f"video must be True, False or a VideoConfig, got {video!r}")
+    cfg = VideoConfig() if video is True else (video or None)
     root = Path(root)
     exists = root.exists() and (not root.is_dir() or any(root.iterdir()))
     if exists and not append:
@@ -54,12 +55,14 @@ def write_dataset(
     with atomic_directory(root) as tmp:
         if existing is not None:
             link_tree(root, tmp, skip=_REWRITTEN)
-        builder = DatasetBuilder(tmp, existing, root)
+        builder = DatasetBuilder(tmp, existing, root, cfg)
         try:
             for ep in bar:
                 builder.add(ep)
+        except BaseException:
+            builder.close(flush=False)
+            raise
         finally:
-            builder.close()
             bar.close()
         builder.finish()
     return root
