@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         videos=args.videos,
         max_steps=args.max_steps,
         progress=not args.quiet,
+        show_goal=args.show_goal,
     )
     summary = evaluate(args.policy, pairs, args.out, cfg)
     print(f"summary: {os.path.join(args.out, 'summary.json')} "

@@ -63,6 +63,7 @@ class EvalConfig:
     videos: int = 2
     max_steps: int | None = None  # default: the pair's own horizon
     progress: bool = True
+    show_goal: bool = True  # the goal marker of Meta-World reach/push/pick-place (sim.env)
 
     def __post_init__(self) -> None:
         if self.episodes < 1:
@@ -76,7 +77,7 @@ class EvalConfig:
         """What must not change between a run and its resumption."""
         return {"policy": policy, "cameras": list(self.cameras),
                 "image_size": list(self.image_size), "seed_offset": self.seed_offset,
-                "max_steps": self.max_steps}
+                "max_steps": self.max_steps, "show_goal": self.show_goal}
 
 
 def _expert(ctx: PolicyContext):
@@ -180,7 +181,8 @@ def evaluate_pair(pair: PairSpec, factory: PolicyFactory, out: Path, cfg: EvalCo
 
     def build() -> tuple[SimEnv, Any]:
         env = (env_factory(pair) if env_factory
-               else make_env(pair, cfg.cameras, cfg.image_size, cfg.max_steps))
+               else make_env(pair, cfg.cameras, cfg.image_size, cfg.max_steps,
+                             show_goal=cfg.show_goal))
         ctx = PolicyContext(pair.name, env.spec.name, env.action_dim, env.fps, env.cameras,
                             env.instructions, env=env)
         return env, factory(ctx)
