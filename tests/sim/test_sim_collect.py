@@ -16,6 +16,7 @@ from motionprior.sim.collect import (
     CollectConfig,
     collect_pair,
     collect_suite,
+    read_sim_meta,
     rollout,
 )
 
@@ -160,3 +161,24 @@ def test_collect_with_video_writes_mp4_cameras_and_resumes(mw_env, tmp_path, bor
         collect_pair(mw_env.pair, tmp_path, CollectConfig(demos=3, **base), factory)
     with pytest.raises(ConfigError, match="video codec 'mpeg2' is not supported"):
         CollectConfig(video="mpeg2")
+
+
+def test_the_goal_setting_is_recorded_in_the_dataset_and_a_mixed_resume_is_refused(tmp_path,
+                                                                                   capsys):
+    from motionprior.cli import collect as verb
+
+    parser = argparse.ArgumentParser()
+    verb.register(parser.add_subparsers())
+    flags = ["collect", "--suite", "metaworld/reach", "--demos", "1", "--out", str(tmp_path),
+             "--image-size", "16", "--quiet"]
+    args = parser.parse_args(flags + ["--hide-goal"])
+    assert args.show_goal is False and args.func(args) == 0
+    meta = read_sim_meta(tmp_path / "metaworld_reach-v3")
+    assert meta == {"pair": "metaworld/reach-v3", "cameras": ["scene"], "image_size": [16, 16],
+                    "seed_offset": 0, "show_goal": False}
+    assert open_dataset(tmp_path / "metaworld_reach-v3").num_episodes == 1
+    again = parser.parse_args(flags[:4] + ["2"] + flags[5:])  # the default: marker shown
+    assert again.show_goal is True
+    with pytest.raises(ConfigError, match=r"'show_goal': False.*'show_goal': True.*--hide-goal"):
+        again.func(again)
+    assert read_sim_meta(tmp_path / "nothing") is None

@@ -70,9 +70,9 @@ def test_expert_passes_the_harness_and_a_crash_does_not_stop_it(mw_env, rs_env, 
 
 
 def test_summary_and_resume(mw_env, tmp_path, monkeypatch, borrow):
-    import motionprior.sim.evaluate as ev
+    import motionprior.sim.rollouts as rollouts
 
-    monkeypatch.setattr(ev, "make_env", lambda *a, **k: borrow(mw_env))
+    monkeypatch.setattr(rollouts, "make_env", lambda *a, **k: borrow(mw_env))
     made: list[Scripted] = []
 
     def factory(ctx):
@@ -95,6 +95,17 @@ def test_summary_and_resume(mw_env, tmp_path, monkeypatch, borrow):
     with pytest.raises(ConfigError, match="holds an evaluation with .*same flags to resume"):
         evaluate(factory, [mw_env.pair], tmp_path,
                  EvalConfig(episodes=2, cameras=(), progress=False), log=lines.append)
+    with pytest.raises(ConfigError, match="holds an evaluation with .*'show_goal': True"):
+        evaluate(factory, [mw_env.pair], tmp_path,
+                 EvalConfig(episodes=2, cameras=("scene",), image_size=(32, 32),
+                            show_goal=False, progress=False), log=lines.append)
+    # A closure cannot be sent to a worker process: the run says so and stays sequential.
+    more = EvalConfig(episodes=4, cameras=("scene",), image_size=(32, 32), videos=0,
+                      progress=False, workers=2)
+    evaluate(factory, [mw_env.pair], tmp_path, more, log=lines.append)
+    assert sum(p.calls for p in made) == 8
+    assert any(re.match(r"running 1 worker instead of 2: the policy factory cannot be pickled",
+                        line) for line in lines), lines
 
 
 def test_cli_eval_rejects_an_unknown_policy_before_running(tmp_path):

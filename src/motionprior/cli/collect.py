@@ -25,6 +25,10 @@ def add_camera_flags(p: argparse.ArgumentParser) -> None:
                    "mounted), or 'none' (default: scene)")
     p.add_argument("--image-size", default="128",
                    help="rendered image size: N for NxN or HxW, e.g. 96x128 (default 128)")
+    p.add_argument("--hide-goal", dest="show_goal", action="store_false",
+                   help="no goal marker in the images (default: Meta-World reach, push and "
+                   "pick-place draw a yellow marker at their otherwise invisible goal; other "
+                   "tasks' goals are their objects). Collect and evaluate with the same setting")
 
 
 def parse_cameras(text: str) -> tuple[str, ...]:
@@ -89,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         max_attempts=args.max_attempts,
         progress=not args.quiet,
         video=args.video_codec if args.video else None,
+        show_goal=args.show_goal,
     )
     reports = collect_suite(pairs, args.out, cfg)
     short = [r.pair for r in reports if r.demos < cfg.demos]

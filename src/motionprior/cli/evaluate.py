@@ -33,6 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="steps per episode (default: the pair's horizon: Meta-World 300, "
                    "400-500 for four slow tasks; robosuite Lift 10 s, Stack 20 s of control "
                    "steps)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="parallel worker processes, each with its own simulator and policy "
+                   f"and one thread (default: every core, here {os.cpu_count() or 1}); the "
+                   "results equal a --workers 1 run's")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
 
@@ -50,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
         videos=args.videos,
         max_steps=args.max_steps,
         progress=not args.quiet,
+        show_goal=args.show_goal,
+        workers=args.workers,
     )
     summary = evaluate(args.policy, pairs, args.out, cfg)
     print(f"summary: {os.path.join(args.out, 'summary.json')} "

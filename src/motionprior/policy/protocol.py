@@ -19,6 +19,19 @@ robot fills what it has):
 The action is in the embodiment's raw units (what the dataset's ``action`` column holds), so
 the policy un-normalizes with its own statistics before returning.
 
+Optionally, a policy says what it is doing: after each ``act()`` it may expose
+``policy.last_info``, a ``Mapping[str, Any]`` such as ``{"motion": "move forward down, close
+gripper"}`` (set it on every call; ``None`` or a mapping without ``"motion"`` = no words this
+step). The evaluation harness records the ``"motion"`` words per step: in each episode's JSON as
+run-length segments ``"motion": [{"start": t0, "end": t1, "words": "..."}]`` (steps t0..t1-1)
+and as a caption strip under each frame of the rollout GIFs. Policies without the attribute are
+recorded with ``"motion": []``.
+
+Before ``reset()`` the harness seeds Python's, NumPy's and (if imported) torch's global random
+generators with the episode seed, so a policy that samples from them gives the same episode
+however many evaluation workers run. A factory must therefore build a policy whose behaviour
+depends on its observations and those generators only, not on which episodes ran before.
+
 Policies are made per task-embodiment pair by a `PolicyFactory` (`PolicyContext -> Policy`).
 Named factories (the simulation suite registers ``expert``) are looked up first; any other
 argument must be a path that one of the registered checkpoint loaders recognises (the training
@@ -44,6 +57,9 @@ class Policy(Protocol):
     def reset(self) -> None: ...
 
     def act(self, observation: Mapping[str, Any]) -> np.ndarray: ...
+
+
+INFO_ATTRIBUTE = "last_info"  # optional: Mapping[str, Any] after act(), e.g. {"motion": "..."}
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,13 @@ def register_checkpoint_loader(loader: CheckpointLoader) -> None:
 
 def known_policies() -> list[str]:
     return sorted(_NAMED)
+
+
+def registered_modules() -> list[str]:
+    """The modules defining the registered factories and loaders; a worker process imports
+    them so that their import-time registrations resolve there too."""
+    mods = {getattr(f, "__module__", None) for f in [*_NAMED.values(), *_LOADERS]}
+    return sorted(m for m in mods if m)
 
 
 def resolve_policy(name_or_path: str | Path) -> PolicyFactory:

@@ -8,6 +8,10 @@ are kept, so demo i of a pair is the i-th successful attempt: the same scene, pa
 actions on every run. Progress lives in `<out>/.progress/<pair>.json` and is committed in two
 steps around each dataset append (pending, then done), so an interrupted run resumes where it
 stopped without duplicating or losing a demo.
+
+Each dataset also gets `meta/simulation.json` (`SIM_META_FILE`: pair, cameras, image size,
+`show_goal`), so a training run can refuse to mix datasets rendered with and without the goal
+marker (`read_sim_meta`).
 """
 
 from __future__ import annotations
@@ -32,11 +36,13 @@ from motionprior.sim.suites import PairSpec
 EVAL_SEED_BASE = 10**9  # collection seeds are < this; evaluation seeds are >= this
 PROGRESS_DIR = ".progress"
 SUMMARY_FILE = "collection.json"
+SIM_META_FILE = "meta/simulation.json"
 
 
 @dataclass(frozen=True)
 class CollectConfig:
-    """How to collect: demos per pair, cameras (empty = action-only), image size, seeds."""
+    """How to collect: demos per pair, cameras (empty = action-only), image size, seeds, and
+    whether the images show the goal marker (`show_goal`, see `motionprior.sim.env`)."""
 
     demos: int = 50
     cameras: tuple[str, ...] = ("scene",)
@@ -46,6 +52,7 @@ class CollectConfig:
     max_attempts: int | None = None  # default: 2 * demos + 10
     progress: bool = True
     video: str | None = None  # cameras as LeRobot mp4 video with this codec (e.g. libsvtav1)
+    show_goal: bool = True
 
     def __post_init__(self) -> None:
         if self.demos < 1:
@@ -72,7 +79,7 @@ class CollectConfig:
     def identity(self) -> dict[str, Any]:
         """What must not change between a run and its resumption."""
         out = {"cameras": list(self.cameras), "image_size": list(self.image_size),
-               "seed_offset": self.seed_offset}
+               "seed_offset": self.seed_offset, "show_goal": self.show_goal}
         if self.video is not None:  # absent for PNG cameras, so older progress files resume
             out["video"] = self.video
         return out
@@ -140,8 +147,8 @@ def _load_progress(path: Path, pair: PairSpec, cfg: CollectConfig, dataset: Path
     if progress.get("config") != cfg.identity():
         raise ConfigError(
             f"{dataset} was collected with {progress.get('config')}, this run asks for "
-            f"{cfg.identity()}; use the same --cameras/--image-size/--seed-offset/--video or a "
-            "new --out"
+            f"{cfg.identity()}; use the same --cameras/--image-size/--seed-offset/--video/"
+            "--hide-goal or a new --out"
         )
     pending, n = progress.get("pending"), _episodes_on_disk(dataset)
     if pending is not None:  # a crash between "pending" and "done": trust the dataset
@@ -163,6 +170,24 @@ def _episodes_on_disk(dataset: Path) -> int:
     return open_dataset(dataset).num_episodes
 
 
+def read_sim_meta(dataset: str | Path) -> dict[str, Any] | None:
+    """The simulation settings a collected dataset was rendered with, None if not collected."""
+    path = Path(dataset) / SIM_META_FILE
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _write_sim_meta(dataset: Path, pair: PairSpec, cfg: CollectConfig) -> None:
+    if dataset.exists():
+        write_json(dataset / SIM_META_FILE, {"pair": pair.name, **cfg.identity()})
+
+
+def _make_env(pair: PairSpec, cfg: CollectConfig,
+              env_factory: Callable[[PairSpec], SimEnv] | None) -> SimEnv:
+    if env_factory is not None:
+        return env_factory(pair)
+    return make_env(pair, cfg.cameras, cfg.image_size, show_goal=cfg.show_goal)
+
+
 def collect_pair(pair: PairSpec, out: str | Path, cfg: CollectConfig,
                  env_factory: Callable[[PairSpec], SimEnv] | None = None) -> PairReport:
     """Collect `cfg.demos` successful expert demos of `pair` into `<out>/<pair.slug>`."""
@@ -179,8 +204,10 @@ def collect_pair(pair: PairSpec, out: str | Path, cfg: CollectConfig,
     tried = progress["kept"] + progress["failed"]
     next_seed = max(tried) + 1 if tried else cfg.seed_offset
     if report.demos >= cfg.demos:
+        if read_sim_meta(dataset) is None:
+            _write_sim_meta(dataset, pair, cfg)
         return report
-    env = env_factory(pair) if env_factory else make_env(pair, cfg.cameras, cfg.image_size)
+    env = _make_env(pair, cfg, env_factory)
     bar = tqdm(total=cfg.demos, initial=report.demos, desc=pair.name, unit="demo",
                disable=not cfg.progress, leave=True)
     try:
@@ -196,8 +223,7 @@ def collect_pair(pair: PairSpec, out: str | Path, cfg: CollectConfig,
                     episode = None
                     progress.setdefault("errors", {})[str(next_seed)] = f"{type(e).__name__}: {e}"
                     env.close()
-                    env = env_factory(pair) if env_factory else make_env(
-                        pair, cfg.cameras, cfg.image_size)
+                    env = _make_env(pair, cfg, env_factory)
                     expert = env.expert()
                 report.steps += env.steps
                 report.attempts += 1
@@ -215,6 +241,7 @@ def collect_pair(pair: PairSpec, out: str | Path, cfg: CollectConfig,
             if batch:
                 write_dataset(dataset, batch, append=dataset.exists(), progress=False,
                               video=VideoConfig(codec=cfg.video) if cfg.video else False)
+                _write_sim_meta(dataset, pair, cfg)
             progress["kept"] += kept
             progress["failed"] += failed
             progress["pending"] = None

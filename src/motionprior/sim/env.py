@@ -2,12 +2,19 @@
 observations in the form of the `Policy` protocol (see `motionprior.policy.protocol`).
 
     env = make_env("robosuite/Lift/Panda@20hz", cameras=("scene",), image_size=(128, 128))
+    env = make_env("metaworld/reach-v3", show_goal=False)   # no goal marker in the images
     obs = env.reset(seed)               # seed fixes the scene and the paraphrase
     obs, success = env.step(action)     # action: raw robot units, checked first
     env.expert()                        # the scripted expert of the pair (a Policy)
 
 The state is the embodiment's canonical state (see `motionprior.data.embodiments.sim`); the
 simulator-specific parts (axes, gripper, cameras) live in the two subclasses only.
+
+Goal visibility (`show_goal`, on by default): tasks whose goal is a free point in space that no
+object marks (Meta-World reach, push, pick-place and their variants, see
+`metaworld_env.GOAL_MARKER_TASKS`) draw a visual-only goal marker into every image; with
+`show_goal=False` the images carry no goal at all. Other tasks ignore the switch: their goal is
+the scene itself (robosuite Lift: lift the cube; Stack: cube A onto cube B; a drawer, a door).
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from motionprior.data.embodiments import get_embodiment, known_embodiments, regi
 from motionprior.errors import ConfigError, MotionpriorError, UnknownNameError
 from motionprior.policy.protocol import Policy
 from motionprior.sim.instructions import instructions_for, pick_instruction
-from motionprior.sim.render import CameraRenderer, CameraSpec
+from motionprior.sim.render import CameraRenderer, CameraSpec, Marker
 from motionprior.sim.suites import PairSpec, parse_pair
 
 CAMERA_NAMES = ("scene", "wrist")
@@ -40,7 +47,7 @@ class SimEnv(abc.ABC):
     HIDE_GEOM_GROUPS: tuple[int, ...] = ()
 
     def __init__(self, pair: PairSpec, cameras: tuple[str, ...], image_size: tuple[int, int],
-                 max_steps: int) -> None:
+                 max_steps: int, show_goal: bool = True) -> None:
         for cam in cameras:
             if cam not in self.CAMERAS:
                 raise UnknownNameError("camera", cam, list(self.CAMERAS))
@@ -52,6 +59,7 @@ class SimEnv(abc.ABC):
         self.cameras = tuple(cameras)
         self.image_size = tuple(image_size)
         self.max_steps = int(max_steps)
+        self.show_goal = bool(show_goal)
         self.instructions = instructions_for(pair.simulator, pair.task)
         self.instruction = self.instructions[0]
         self.spec = _embodiment_spec(pair)
@@ -89,6 +97,10 @@ class SimEnv(abc.ABC):
 
     def _close(self) -> None:  # noqa: B027 - optional hook
         pass
+
+    def goal_markers(self) -> tuple[Marker, ...]:
+        """The visual goal marker of the current episode (empty: the task needs none)."""
+        return ()
 
     # -- the common part -------------------------------------------------------------------
     @property
@@ -149,7 +161,8 @@ class SimEnv(abc.ABC):
         if self._renderer is None:
             specs = tuple(self.CAMERAS[c] for c in self.cameras)
             self._renderer = CameraRenderer(model, specs, self.image_size, self.HIDE_GEOM_GROUPS)
-        return self._renderer.render(data, segmentation=segmentation)
+        markers = self.goal_markers() if self.show_goal else ()
+        return self._renderer.render(data, segmentation=segmentation, markers=markers)
 
     def close(self) -> None:
         if self._renderer is not None:
@@ -175,17 +188,18 @@ def _embodiment_spec(pair: PairSpec) -> EmbodimentSpec:
 
 def make_env(pair: PairSpec | str, cameras: tuple[str, ...] = ("scene",),
              image_size: tuple[int, int] = (128, 128), max_steps: int | None = None,
-             osc_kp: float | None = None) -> SimEnv:
+             osc_kp: float | None = None, show_goal: bool = True) -> SimEnv:
     """Build the adapter of `pair` (a `PairSpec` or a pair name). `osc_kp` replaces the
     stiffness of robosuite's OSC controller (default 150; higher tracks commands more tightly);
-    Meta-World's mocap arm has none."""
+    Meta-World's mocap arm has none. `show_goal` draws the goal marker of tasks whose goal no
+    object shows (module docstring); robosuite's goals are its objects, so it ignores it."""
     pair = parse_pair(pair) if isinstance(pair, str) else pair
     if pair.simulator == "metaworld":
         if osc_kp is not None:
             raise ConfigError(f"osc_kp applies to robosuite pairs only, not {pair.name}")
         from motionprior.sim.metaworld_env import MetaWorldEnv
 
-        return MetaWorldEnv(pair, cameras, image_size, max_steps)
+        return MetaWorldEnv(pair, cameras, image_size, max_steps, show_goal=show_goal)
     from motionprior.sim.robosuite_env import RobosuiteEnv
 
-    return RobosuiteEnv(pair, cameras, image_size, max_steps, osc_kp=osc_kp)
+    return RobosuiteEnv(pair, cameras, image_size, max_steps, osc_kp=osc_kp, show_goal=show_goal)

@@ -9,13 +9,18 @@ Failures never stop the evaluation: a policy exception, a wrong action shape or 
 episode as a failure with its reason; a simulator crash does too, and the simulator is rebuilt.
 `<out>/summary.json` holds `pairs: {pair: {success_rate, ci_low, ci_high, episodes}}` and
 `mean_success` (the unweighted mean over pairs).
+
+`EvalConfig.workers` > 1 runs the episodes in that many spawned processes
+(`motionprior.sim.parallel`; one overall progress bar); the records are those of the sequential
+run but for `seconds`. A policy's motion words (`policy.last_info["motion"]`, see
+`motionprior.policy.protocol`) are recorded per episode and captioned in the GIFs
+(`motionprior.sim.rollouts`).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +29,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from motionprior.atomic import atomic_path, write_json
+from motionprior.atomic import write_json
 from motionprior.errors import ConfigError
 from motionprior.policy.protocol import (
     PolicyContext,
@@ -33,8 +38,13 @@ from motionprior.policy.protocol import (
     resolve_policy,
 )
 from motionprior.sim.collect import EVAL_SEED_BASE
-from motionprior.sim.env import ActionError, SimEnv, make_env
+from motionprior.sim.env import SimEnv
+from motionprior.sim.parallel import picklable_reason, run_parallel
+from motionprior.sim.rollouts import EpisodeRunner, episode_path, episode_seeds, run_episode
 from motionprior.sim.suites import PairSpec
+
+__all__ = ["EvalConfig", "evaluate", "evaluate_pair", "run_episode", "summarize",
+           "wilson_interval"]
 
 Z95 = 1.959963984540054
 
@@ -56,6 +66,10 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
 
 @dataclass(frozen=True)
 class EvalConfig:
+    """How to evaluate: episodes per pair, cameras, image size, seeds, GIFs, horizon, the goal
+    marker (`show_goal`, `motionprior.sim.env`) and parallel worker processes (`workers`; the
+    CLI's default is every core, the library's 1)."""
+
     episodes: int = 50
     cameras: tuple[str, ...] = ("scene",)
     image_size: tuple[int, int] = (128, 128)
@@ -63,6 +77,8 @@ class EvalConfig:
     videos: int = 2
     max_steps: int | None = None  # default: the pair's own horizon
     progress: bool = True
+    show_goal: bool = True  # the goal marker of Meta-World reach/push/pick-place (sim.env)
+    workers: int = 1
 
     def __post_init__(self) -> None:
         if self.episodes < 1:
@@ -74,12 +90,14 @@ class EvalConfig:
         if self.max_steps is not None and self.max_steps < 1:
             raise ConfigError(f"max_steps must be >= 1 (or None: the pair's horizon), got "
                               f"{self.max_steps}")
+        if self.workers < 1:
+            raise ConfigError(f"workers must be >= 1, got {self.workers}")
 
     def identity(self, policy: str) -> dict[str, Any]:
         """What must not change between a run and its resumption."""
         return {"policy": policy, "cameras": list(self.cameras),
                 "image_size": list(self.image_size), "seed_offset": self.seed_offset,
-                "max_steps": self.max_steps}
+                "max_steps": self.max_steps, "show_goal": self.show_goal}
 
 
 def _expert(ctx: PolicyContext):
@@ -89,77 +107,6 @@ def _expert(ctx: PolicyContext):
 
 
 register_policy("expert", _expert)
-
-
-def run_episode(env: SimEnv, policy, seed: int, keep_frames: bool = False
-                ) -> tuple[dict[str, Any], list[np.ndarray]]:
-    """One rollout; returns its result record and (if asked) the first camera's frames.
-
-    The record has `success`, `steps`, `reason` (why it ended) and `error` (the exception text,
-    if any); `crashed` tells the caller the simulator must be rebuilt.
-    """
-    frames: list[np.ndarray] = []
-    record: dict[str, Any] = {"seed": seed, "success": False, "steps": 0, "reason": "",
-                              "error": None, "crashed": False, "instruction": None}
-    start = time.perf_counter()
-    try:
-        obs = env.reset(seed)
-    except Exception as e:
-        record.update(reason="simulator crashed at reset", error=_text(e), crashed=True)
-        return _done(record, start), frames
-    record["instruction"] = env.instruction
-    cam = env.cameras[0] if env.cameras else None
-    try:
-        policy.reset()
-    except Exception as e:
-        record.update(reason="policy.reset() raised", error=_text(e))
-        return _done(record, start), frames
-    for t in range(env.max_steps):
-        if keep_frames and cam is not None:
-            frames.append(obs["images"][cam])
-        try:
-            raw = policy.act(obs)
-        except Exception as e:
-            record.update(reason=f"policy.act() raised at step {t}", error=_text(e))
-            break
-        try:
-            action = env.check_action(raw)
-        except ActionError as e:
-            record.update(reason=f"bad action at step {t}: {e}")
-            break
-        try:
-            obs, success = env.step(action)
-        except Exception as e:
-            record.update(reason=f"simulator crashed at step {t}", error=_text(e), crashed=True)
-            break
-        record["steps"] = t + 1
-        if success:
-            record.update(success=True, reason="success")
-            if keep_frames and cam is not None:
-                frames.append(obs["images"][cam])
-            break
-    else:
-        record["reason"] = f"no success within {env.max_steps} steps"
-    return _done(record, start), frames
-
-
-def _text(e: BaseException) -> str:
-    return f"{type(e).__name__}: {e}"
-
-
-def _done(record: dict[str, Any], start: float) -> dict[str, Any]:
-    record["seconds"] = time.perf_counter() - start
-    return record
-
-
-def _write_gif(path: Path, frames: list[np.ndarray], fps: float) -> None:
-    import imageio.v3 as iio
-
-    stride = max(1, round(fps / 15.0))  # GIFs at about 15 frames per second
-    shown = frames[::stride] + ([frames[-1]] if (len(frames) - 1) % stride else [])
-    with atomic_path(path) as tmp:
-        iio.imwrite(tmp, np.stack(shown), extension=".gif",
-                    duration=int(1000 * stride / fps), loop=0)
 
 
 def _check_run_config(out: Path, identity: dict[str, Any]) -> None:
@@ -173,41 +120,56 @@ def _check_run_config(out: Path, identity: dict[str, Any]) -> None:
         write_json(path, identity)
 
 
+def _todo(pair: PairSpec, out: Path, cfg: EvalConfig) -> list[tuple[int, int]]:
+    """(episode, seed) of the episodes of `pair` without a record yet."""
+    return [(i, s) for i, s in enumerate(episode_seeds(cfg))
+            if not episode_path(out, pair, s).exists()]
+
+
+def _records(pair: PairSpec, out: Path, cfg: EvalConfig) -> list[dict]:
+    return [json.loads(episode_path(out, pair, s).read_text()) for s in episode_seeds(cfg)]
+
+
 def evaluate_pair(pair: PairSpec, factory: PolicyFactory, out: Path, cfg: EvalConfig,
                   env_factory: Callable[[PairSpec], SimEnv] | None = None) -> list[dict]:
-    """Run the missing episodes of `pair`; return all `cfg.episodes` records."""
-    pair_dir = out / pair.slug
-    seeds = [EVAL_SEED_BASE + cfg.seed_offset + i for i in range(cfg.episodes)]
-    paths = [pair_dir / "episodes" / f"{s}.json" for s in seeds]
-    todo = [i for i, p in enumerate(paths) if not p.exists()]
-
-    def build() -> tuple[SimEnv, Any]:
-        env = (env_factory(pair) if env_factory
-               else make_env(pair, cfg.cameras, cfg.image_size, cfg.max_steps))
-        ctx = PolicyContext(pair.name, env.spec.name, env.action_dim, env.fps, env.cameras,
-                            env.instructions, env=env)
-        return env, factory(ctx)
-
+    """Run the missing episodes of `pair` in this process; return all `cfg.episodes` records."""
+    todo = _todo(pair, out, cfg)
     if todo:
-        env, policy = build()
+        runner = EpisodeRunner(pair, factory, out, cfg, env_factory)
         bar = tqdm(total=cfg.episodes, initial=cfg.episodes - len(todo), desc=pair.name,
                    unit="episode", disable=not cfg.progress)
         try:
-            for i in todo:
-                record, frames = run_episode(env, policy, seeds[i], keep_frames=i < cfg.videos)
-                record.update(pair=pair.name, episode=i)
-                if frames:
-                    tag = "success" if record["success"] else "failure"
-                    _write_gif(pair_dir / "videos" / f"episode{i:03d}_{tag}.gif", frames, env.fps)
-                if record.pop("crashed"):
-                    env.close()
-                    env, policy = build()
-                write_json(paths[i], record)
+            for i, seed in todo:
+                runner.run(i, seed)
                 bar.update(1)
         finally:
             bar.close()
-            env.close()
-    return [json.loads(p.read_text()) for p in paths]
+            runner.close()
+    return _records(pair, out, cfg)
+
+
+def _workers(cfg: EvalConfig, policy: str | PolicyFactory, tasks: int,
+             log: Callable[[str], None]) -> int:
+    workers = min(cfg.workers, tasks)
+    if workers > 1 and not isinstance(policy, str):
+        reason = picklable_reason(policy)
+        if reason is not None:
+            log(f"running 1 worker instead of {workers}: {reason}; pass the policy by name "
+                "or checkpoint path, or a module-level factory")
+            return 1
+    return max(workers, 1)
+
+
+def _run_parallel(policy: str | PolicyFactory, pairs: list[PairSpec], out: Path,
+                  cfg: EvalConfig, workers: int) -> None:
+    tasks = [(p.name, i, s) for p in pairs for i, s in _todo(p, out, cfg)]
+    total = cfg.episodes * len(pairs)
+    bar = tqdm(total=total, initial=total - len(tasks), desc=f"{len(pairs)} pairs",
+               unit="episode", disable=not cfg.progress)
+    try:
+        run_parallel(policy, tasks, out, cfg, workers, on_done=lambda task: bar.update(1))
+    finally:
+        bar.close()
 
 
 def summarize(results: dict[str, list[dict]]) -> dict[str, Any]:
@@ -235,11 +197,14 @@ def evaluate(policy: str | PolicyFactory, pairs: list[PairSpec], out: str | Path
     """Evaluate `policy` (a name, a checkpoint path or a factory) on `pairs`; write summary."""
     out = Path(out)
     name = policy if isinstance(policy, str) else getattr(policy, "__name__", "custom")
-    factory = resolve_policy(policy) if isinstance(policy, str) else policy
+    factory = resolve_policy(policy) if isinstance(policy, str) else policy  # fails early
     _check_run_config(out, cfg.identity(str(name)))
-    results = {}
-    for pair in pairs:
-        results[pair.name] = evaluate_pair(pair, factory, out, cfg)
+    tasks = sum(len(_todo(p, out, cfg)) for p in pairs)
+    workers = _workers(cfg, policy, tasks, log)
+    if workers > 1:
+        _run_parallel(policy, pairs, out, cfg, workers)
+    results = {pair.name: (evaluate_pair(pair, factory, out, cfg) if workers == 1
+                           else _records(pair, out, cfg)) for pair in pairs}
     summary = summarize(results)
     summary.update(policy=str(name), episodes_per_pair=cfg.episodes,
                    seeds=f"{EVAL_SEED_BASE + cfg.seed_offset}..."

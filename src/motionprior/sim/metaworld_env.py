@@ -4,6 +4,13 @@ Simulator facts kept here and nowhere else:
 - the Sawyer base sits at the world origin facing +y; world +x is the robot's right, so the
   canonical position is (y, -x, z);
 - the corner cameras are mounted upside down and are turned upright by the renderer;
+- the goal of reach, push and pick-place (and their wall/back variants, `GOAL_MARKER_TASKS`) is
+  a free point that no object marks. Meta-World draws it as a 2 cm sphere site, 2-3 pixels
+  at 128x128 and about 1 at 64x64, red on the red robot in reach-v3, and it moves that site only
+  at the first step, so the reset image shows a stale goal. For these tasks the site is
+  hidden and a visual-only marker is drawn at the true goal instead (`show_goal`, default on):
+  a 4 cm bright yellow sphere with a thin pole down to the table (the pole tells height from
+  depth). With `show_goal=False` the images show no goal at all;
 - `step` returns `info["success"]`; the scripted policies read the 39-d observation vector
   (hand, gripper, object poses, goal), which the adapter passes as `privileged`.
 """
@@ -18,7 +25,7 @@ import numpy as np
 from motionprior.data.embodiments.sim import METAWORLD_METERS_PER_UNIT
 from motionprior.errors import UnknownNameError
 from motionprior.sim.env import SimEnv
-from motionprior.sim.render import CameraSpec
+from motionprior.sim.render import CameraSpec, Marker
 from motionprior.sim.suites import PairSpec
 
 # Episode horizon in 80 Hz steps. The experts need 36-130 steps on most tasks (20 seeds each,
@@ -26,6 +33,22 @@ from motionprior.sim.suites import PairSpec
 DEFAULT_MAX_STEPS = 300
 MAX_STEPS = {"push-back-v3": 500, "bin-picking-v3": 400, "peg-insert-side-v3": 400,
              "stick-pull-v3": 400}
+
+GOAL_MARKER_TASKS = frozenset({"reach-v3", "push-v3", "pick-place-v3", "reach-wall-v3",
+                               "push-wall-v3", "pick-place-wall-v3", "push-back-v3"})
+GOAL_RGBA = (1.0, 0.85, 0.0, 0.6)  # yellow: unlike the red arm, the brown table, the grey floor
+GOAL_RADIUS = 0.04  # m; about 3 pixels across at 64x64 from the scene camera
+POLE_RADIUS = 0.006
+
+
+def goal_marker(goal: np.ndarray) -> tuple[Marker, ...]:
+    """The sphere at `goal` (world, m) and, above the table (z = 0), a pole down to it."""
+    x, y, z = (float(v) for v in goal)
+    sphere = Marker("sphere", (x, y, z), (GOAL_RADIUS,), GOAL_RGBA, emission=1.0)
+    if z <= GOAL_RADIUS:
+        return (sphere,)
+    pole = Marker("cylinder", (x, y, z / 2), (POLE_RADIUS, z / 2), GOAL_RGBA, emission=0.6)
+    return (sphere, pole)
 
 
 def to_canonical(p: np.ndarray) -> np.ndarray:
@@ -40,9 +63,9 @@ class MetaWorldEnv(SimEnv):
     }
 
     def __init__(self, pair: PairSpec, cameras: tuple[str, ...], image_size: tuple[int, int],
-                 max_steps: int | None = None) -> None:
+                 max_steps: int | None = None, show_goal: bool = True) -> None:
         horizon = max_steps or MAX_STEPS.get(pair.task, DEFAULT_MAX_STEPS)
-        super().__init__(pair, cameras, image_size, horizon)
+        super().__init__(pair, cameras, image_size, horizon, show_goal=show_goal)
         from metaworld.env_dict import ALL_V3_ENVIRONMENTS_GOAL_OBSERVABLE as envs
 
         key = f"{pair.task}-goal-observable"
@@ -54,6 +77,9 @@ class MetaWorldEnv(SimEnv):
         self._env.seeded_rand_vec = True
         self._env.max_path_length = self.max_steps + 1  # our horizon governs, not Meta-World's
         self._obs: np.ndarray | None = None
+        self._marks_goal = pair.task in GOAL_MARKER_TASKS
+        if self._marks_goal:  # the marker replaces the small, stale site (visual only)
+            self._env.model.site("goal").rgba[3] = 0.0
 
     def _reset(self, seed: int) -> None:
         self._env.seed(seed)
@@ -69,6 +95,15 @@ class MetaWorldEnv(SimEnv):
         obs = self._obs
         # obs[3] is the finger distance / 0.1 m clipped to [0, 1]: 1 = open.
         return np.concatenate([to_canonical(obs[:3]), [float(obs[3])]])
+
+    @property
+    def goal_position(self) -> np.ndarray | None:
+        """The goal point of the episode (world frame, m) if the task has a marked goal."""
+        return np.array(self._env._target_pos, dtype=np.float64) if self._marks_goal else None
+
+    def goal_markers(self) -> tuple[Marker, ...]:
+        goal = self.goal_position
+        return () if goal is None or self._obs is None else goal_marker(goal)
 
     def _privileged(self) -> np.ndarray:
         return self._obs.copy()

@@ -5,6 +5,11 @@ of the frame time and add nothing a small policy image needs. A camera can be de
 `rotate180` (Meta-World's corner cameras are mounted upside down: their image "up" axis points at
 the floor); the renderer turns those images the right way up, so every image that leaves this
 module is upright. `hide_geom_groups` hides e.g. robosuite's collision meshes (group 0).
+
+`Marker`s are drawn into the rendered scene only (MuJoCo's visual scene, not the model): they
+cannot collide, touch or weigh anything, and segmentation renders leave them out.
+`project_point` maps a world point to its pixel in an upright image (tests use it to find a
+marker).
 """
 
 from __future__ import annotations
@@ -26,6 +31,48 @@ class CameraSpec:
     name: str
     sim_camera: str
     rotate180: bool = False
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A visual-only shape: a `sphere` (size = radius) or an upright `cylinder` (size = radius,
+    half height) at `pos` (world, m), colour `rgba`; `emission` 1 = full brightness, unlit."""
+
+    shape: str
+    pos: tuple[float, float, float]
+    size: tuple[float, ...]
+    rgba: tuple[float, float, float, float]
+    emission: float = 0.0
+
+
+def _add_markers(mujoco, scene, markers: tuple[Marker, ...]) -> None:
+    kinds = {"sphere": mujoco.mjtGeom.mjGEOM_SPHERE, "cylinder": mujoco.mjtGeom.mjGEOM_CYLINDER}
+    eye = np.eye(3).ravel()
+    for m in markers:
+        if scene.ngeom >= scene.maxgeom:
+            break
+        size = np.zeros(3)
+        size[: len(m.size)] = m.size
+        geom = scene.geoms[scene.ngeom]
+        mujoco.mjv_initGeom(geom, kinds[m.shape], size, np.asarray(m.pos, dtype=np.float64),
+                            eye, np.asarray(m.rgba, dtype=np.float32))
+        geom.emission = m.emission
+        geom.category = mujoco.mjtCatBit.mjCAT_DECOR
+        scene.ngeom += 1
+
+
+def project_point(model, data, camera: CameraSpec, point: np.ndarray,
+                  size: tuple[int, int]) -> tuple[float, float]:
+    """(row, column) of world `point` in `camera`'s upright image of `size` (H, W)."""
+    cam = model.camera(camera.sim_camera).id
+    height, width = size
+    rel = data.cam_xmat[cam].reshape(3, 3).T @ (np.asarray(point) - data.cam_xpos[cam])
+    focal = 0.5 * height / np.tan(np.deg2rad(model.cam_fovy[cam]) / 2)
+    col = width / 2 + focal * rel[0] / -rel[2]
+    row = height / 2 - focal * rel[1] / -rel[2]
+    if camera.rotate180:
+        row, col = height - row, width - col
+    return float(row), float(col)
 
 
 class CameraRenderer:
@@ -74,14 +121,17 @@ class CameraRenderer:
         for group in hide_geom_groups:
             self._option.geomgroup[group] = 0
 
-    def render(self, data, segmentation: bool = False) -> dict[str, np.ndarray]:
-        """Images of every camera for the current state of `data`."""
+    def render(self, data, segmentation: bool = False, markers: tuple[Marker, ...] = ()
+               ) -> dict[str, np.ndarray]:
+        """Images of every camera for the current state of `data`, `markers` drawn in."""
         out: dict[str, np.ndarray] = {}
         if segmentation:
             self._renderer.enable_segmentation_rendering()
         try:
             for cam in self.cameras:
                 self._renderer.update_scene(data, camera=cam.sim_camera, scene_option=self._option)
+                if markers and not segmentation:
+                    _add_markers(self._mujoco, self._renderer.scene, markers)
                 img = self._renderer.render()
                 if segmentation:
                     geom = self._mujoco.mjtObj.mjOBJ_GEOM

@@ -8,6 +8,8 @@ Simulator facts kept here and nowhere else:
 - the gripper opening comes from the first gripper joint, calibrated once per env by driving
   the gripper fully open and fully closed (grippers differ: Panda fingers, Robotiq linkages);
 - images come from MuJoCo's renderer (upright) with collision meshes (geom group 0) hidden;
+- no goal marker (`show_goal` changes nothing): Lift's goal is the cube itself (lift it above
+  the table) and Stack's is cube B (put cube A on it), both always in view;
 - `hard_reset=False` (no XML reload per episode) and the env's own generator is re-seeded in
   place, so an episode is a pure function of its seed.
 """
@@ -49,11 +51,13 @@ class RobosuiteEnv(SimEnv):
     HIDE_GEOM_GROUPS = (0,)
 
     def __init__(self, pair: PairSpec, cameras: tuple[str, ...], image_size: tuple[int, int],
-                 max_steps: int | None = None, osc_kp: float | None = None) -> None:
+                 max_steps: int | None = None, osc_kp: float | None = None,
+                 show_goal: bool = True) -> None:
         seconds = EPISODE_SECONDS.get(pair.task)
         if seconds is None:
             raise UnknownNameError("robosuite task", pair.task, list(EPISODE_SECONDS))
-        super().__init__(pair, cameras, image_size, max_steps or math.ceil(seconds * pair.hz))
+        super().__init__(pair, cameras, image_size, max_steps or math.ceil(seconds * pair.hz),
+                         show_goal=show_goal)
         robosuite, load_config = _import_robosuite()
         if pair.robot not in robosuite.ALL_ROBOTS:
             raise UnknownNameError("robosuite robot", pair.robot, list(robosuite.ALL_ROBOTS))
