@@ -93,7 +93,8 @@ def test_policy_unnormalizes_with_the_observations_embodiment():
 
 @pytest.mark.parametrize("obs, message", [
     (observation(images={}), "lacks camera 'scene'"),
-    (observation(images={"scene": np.zeros((16, 16, 3), np.uint8)}), "expected uint8 \\[32, 32, 3\\]"),
+    (observation(images={"scene": np.zeros((16, 16, 3), np.uint8)}),
+     "expected uint8 \\[32, 32, 3\\]"),
     (observation(images={"scene": np.zeros((32, 32, 3), np.float32)}), "expected uint8"),
     (observation(instruction="  "), "non-empty string"),
     (observation(state=np.zeros(4)), "state must have shape \\[5\\]"),

@@ -35,7 +35,8 @@ def test_hf_vision_and_backbone_train_and_decode(hf_dirs, variant):
     model = make_model(variant, vision=f"hf:{hf_dirs / 'siglip'}",
                        backbone=f"hf:{hf_dirs / 'qwen'}")
     assert type(model.backbone.model).__name__ == "Qwen2Model"
-    assert type(model.vision.encoder.model).__name__ in ("SiglipVisionModel", "SiglipVisionTransformer")
+    vision = type(model.vision.encoder.model).__name__
+    assert vision in ("SiglipVisionModel", "SiglipVisionTransformer")
     batch = make_batch(b=4, seed=2)
     loss, _ = model.compute_loss(batch, step=0, generator=torch.Generator().manual_seed(0))
     loss.backward()

@@ -7,6 +7,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests run with --import-mode=importlib
 from vla_cases import make_batch, make_model  # noqa: E402
+
 from motionprior.vla.decoding import generate  # noqa: E402
 
 VARIANTS = ["motion", "tokens", "motion+tokens", "flow"]

@@ -4,6 +4,7 @@
 registry that turns a `--policy` argument (a built-in name or a checkpoint path) into policies.
 """
 
+from motionprior.policy import vla_policy as _vla_policy  # noqa: F401  (registers the loader)
 from motionprior.policy.protocol import (
     Policy,
     PolicyContext,
@@ -13,8 +14,6 @@ from motionprior.policy.protocol import (
     register_policy,
     resolve_policy,
 )
-
-from motionprior.policy import vla_policy as _vla_policy  # registers the checkpoint loader
 
 __all__ = [
     "Policy",

@@ -67,7 +67,8 @@ def train_vla(paths: Sequence[str | Path], out: str | Path, cfg: VLARunConfig, *
     checks = [generation_validator(val_set)] if val_set is not None else []
     return train(model, train_set, cfg.train, out,
                  run_config=run_config_dict(cfg, data.paths, model.vocab, init_path),
-                 val_data=val_set, validators=[*checks, *(v(data, cfg) for v in validators)], collate_fn=collate,
+                 val_data=val_set,
+                 validators=[*checks, *(v(data, cfg) for v in validators)], collate_fn=collate,
                  stats=data.normalizer.to_dict(), resume=resume, progress=progress,
                  hooks=hooks, find_unused_parameters=True)
 
@@ -108,7 +109,7 @@ def generation_validator(val_set: Any, batch_size: int = 64, seed: int = 0) -> V
             mask = batch["action_mask"][:, :h].float()
             err = (gen.actions - batch["actions"][:, :h]) ** 2 * mask
             out["action_mse"] = float(err.sum() / mask.sum().clamp_min(1))
-            out["action_mse_first"] = float((err[:, 0].sum() / mask[:, 0].sum().clamp_min(1)))
+            out["action_mse_first"] = float(err[:, 0].sum() / mask[:, 0].sum().clamp_min(1))
         if model.cfg.uses_motion:
             hits = [g == t for g, t in zip(gen.motion, batch["motion"], strict=True)]
             out["motion_exact"] = float(np.mean(hits))
