@@ -51,12 +51,20 @@ def test_debug_chain_end_to_end(dataset, capsys):
     assert code == 2 and "emits words, not actions" in capsys.readouterr().err
     for variant, run in runs.items():
         ev = root / f"eval_{run.name}"
+        execution = (["--execution", "ensemble", "--ensemble-decay", "0.1"]
+                     if variant == "flow" else ["--query-period", "1"])
         assert main(["eval", "--policy", str(run), "--suite", PAIR, "--episodes", "1",
                      "--out", str(ev), "--image-size", "32", "--max-steps", "12",
-                     "--videos", "0", "--quiet"]) == 0
+                     "--videos", "1", "--workers", "1", "--quiet", *execution]) == 0
+        config = json.loads((ev / "config.json").read_text())
+        assert config["policy_options"] == ({"execution": "ensemble", "ensemble_decay": 0.1}
+                                            if variant == "flow" else {"query_period": 1})
         summary = json.loads((ev / "summary.json").read_text())
         record = summary["pairs"][PAIR]
         assert record["episodes"] == 1 and record["errors"] == 0, variant
         episode = json.loads(next((ev / "metaworld_reach-v3" / "episodes").glob("*.json"))
                              .read_text())
         assert episode["steps"] == 12 or episode["success"], episode["reason"]
+        if variant == "motion+tokens":  # the words the policy said, as run-length segments
+            assert isinstance(episode["motion"], list)  # (a 4-step model may say nothing)
+            assert all(seg["words"] for seg in episode["motion"])

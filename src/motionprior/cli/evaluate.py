@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from motionprior.cli.checks import count, output
+from motionprior.cli.checks import count, number, output
 from motionprior.cli.collect import SUITE_HELP, add_camera_flags, parse_cameras, parse_size
 
 
@@ -33,10 +33,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="steps per episode (default: the pair's horizon: Meta-World 300, "
                    "400-500 for four slow tasks; robosuite Lift 10 s, Stack 20 s of control "
                    "steps)")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+    count(p, "--workers", minimum=1, default=os.cpu_count() or 1,
                    help="parallel worker processes, each with its own simulator and policy "
                    f"and one thread (default: every core, here {os.cpu_count() or 1}); the "
                    "results equal a --workers 1 run's")
+    p.add_argument("--execution", choices=("receding", "ensemble"), default=None,
+                   help="learned chunk policies: receding horizon (execute --query-period "
+                   "actions of each chunk, then re-plan; the default) or temporal ensembling "
+                   "(query every step, average overlapping chunks as ACT does)")
+    count(p, "--query-period", minimum=1, default=None,
+          help="actions executed per chunk with receding horizon (default: half the chunk "
+          "for flow policies, the whole chunk for token policies)")
+    number(p, "--ensemble-decay", minimum=0.0, default=None,
+           help="temporal ensembling weight exp(-m i), i = 0 the oldest chunk (default 0.01)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
 
@@ -56,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         show_goal=args.show_goal,
         workers=args.workers,
+        policy_options=tuple((k, v) for k, v in (
+            ("execution", args.execution), ("query_period", args.query_period),
+            ("ensemble_decay", args.ensemble_decay)) if v is not None),
     )
     summary = evaluate(args.policy, pairs, args.out, cfg)
     print(f"summary: {os.path.join(args.out, 'summary.json')} "

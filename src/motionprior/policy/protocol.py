@@ -67,7 +67,8 @@ class PolicyContext:
     """What a factory may know about the pair it makes a policy for.
 
     `env` is the simulator adapter; only scripted experts use it (learned policies must work
-    from observations alone).
+    from observations alone). `options` are the user's execution settings for learned policies
+    (e.g. `execution`, `query_period`, `ensemble_decay`), passed on by `motionprior eval`.
     """
 
     pair: str
@@ -77,6 +78,7 @@ class PolicyContext:
     cameras: tuple[str, ...] = ()
     instructions: tuple[str, ...] = ()
     env: Any = field(default=None, compare=False, repr=False)
+    options: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 PolicyFactory = Callable[[PolicyContext], Policy]

@@ -150,7 +150,7 @@ def _vla_loader(path: Path) -> PolicyFactory | None:
         return None
 
     def factory(ctx: PolicyContext) -> VLAPolicy:
-        options = dict(getattr(ctx, "options", None) or {})
+        options = dict(ctx.options)
         return VLAPolicy(load_policy_model(ckpt), ctx.embodiment, **options)
 
     factory.__name__ = str(ckpt)

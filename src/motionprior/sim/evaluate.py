@@ -79,6 +79,7 @@ class EvalConfig:
     progress: bool = True
     show_goal: bool = True  # the goal marker of Meta-World reach/push/pick-place (sim.env)
     workers: int = 1
+    policy_options: tuple[tuple[str, Any], ...] = ()  # passed to the factory (PolicyContext)
 
     def __post_init__(self) -> None:
         if self.episodes < 1:
@@ -97,7 +98,9 @@ class EvalConfig:
         """What must not change between a run and its resumption."""
         return {"policy": policy, "cameras": list(self.cameras),
                 "image_size": list(self.image_size), "seed_offset": self.seed_offset,
-                "max_steps": self.max_steps, "show_goal": self.show_goal}
+                "max_steps": self.max_steps, "show_goal": self.show_goal,
+                **({"policy_options": dict(self.policy_options)} if self.policy_options
+                   else {})}
 
 
 def _expert(ctx: PolicyContext):

@@ -154,7 +154,7 @@ class EpisodeRunner:
                else make_env(self.pair, cfg.cameras, cfg.image_size, cfg.max_steps,
                              show_goal=cfg.show_goal))
         ctx = PolicyContext(self.pair.name, env.spec.name, env.action_dim, env.fps, env.cameras,
-                            env.instructions, env=env)
+                            env.instructions, env=env, options=dict(cfg.policy_options))
         self._env = env
         self._policy = self.factory(ctx)
         if self._on_build is not None:
