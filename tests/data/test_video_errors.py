@@ -109,3 +109,15 @@ def test_failed_append_leaves_the_video_dataset_untouched(tmp_path):
         write_dataset(root, [video_episode(3, 3), bad], video=True, append=True, progress=False)
     assert tree_bytes(root) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ds"]
+
+
+def test_a_failed_cache_fill_leaves_no_cache_file(ds, tmp_path):
+    from motionprior.data.frames import FrameTable
+
+    path = ds / FRONT_MP4
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) * 6 // 10])
+    with pytest.raises(DataError, match=r"file-000.mp4: observation.images.front episode \d "
+                                        r"frame \d+: cannot decode the video"):
+        FrameTable.from_reader(open_dataset(ds), cache_dir=str(tmp_path / "cache"))
+    left = [p.name for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert all(name.endswith("-wrist.npy") for name in left), left  # front: no partial file

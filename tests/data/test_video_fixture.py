@@ -48,3 +48,9 @@ def test_cached_training_frames_of_the_lerobot_dataset(tmp_path):
     clone = pickle.loads(pickle.dumps(table.image_fn))  # as a DataLoader worker receives it
     idx = np.array([3, 30, 17])
     np.testing.assert_array_equal(clone(idx, "front"), FRAMES["lerobot_front"][idx])
+
+
+def test_a_pickled_reader_decodes_video_in_a_worker():
+    reader = pickle.loads(pickle.dumps(open_dataset(FIXTURE)))  # what a DataLoader worker gets
+    np.testing.assert_array_equal(reader.frame_images([7, 29], "wrist"),
+                                  FRAMES["lerobot_wrist"][[7, 29]])
