@@ -24,6 +24,7 @@ def main() -> None:
     p.add_argument("--out", default="runs/bench_sim_expert", help="evaluation folder")
     p.add_argument("--cameras", default="scene", help="cameras rendered each step, or none")
     p.add_argument("--videos", type=int, default=1, help="GIFs per pair")
+    p.add_argument("--workers", type=int, default=1, help="parallel evaluation processes")
     args = p.parse_args()
 
     from motionprior.cli.collect import parse_cameras
@@ -31,7 +32,7 @@ def main() -> None:
     from motionprior.sim.suites import resolve_suite
 
     cfg = EvalConfig(episodes=args.episodes, cameras=parse_cameras(args.cameras),
-                     videos=args.videos, progress=False)
+                     videos=args.videos, progress=False, workers=args.workers)
     start = time.perf_counter()
     summary = evaluate("expert", resolve_suite(args.suite), args.out, cfg, log=lambda s: None)
     wall = time.perf_counter() - start
