@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from motionprior.errors import ConfigError, UnknownNameError
-from motionprior.prior.config import PriorConfig
+from motionprior.prior.config import PriorConfig, PriorDataConfig
 from motionprior.train.config import TrainConfig
 
 Variant = Literal["motion", "tokens", "motion+tokens", "flow"]
@@ -127,19 +127,7 @@ class VLAConfig:
         return self.token_chunk if self.uses_tokens else 0
 
 
-@dataclass(frozen=True)
-class VLADataConfig:
-    """val_fraction: share of each dataset's episodes held out (the last ones); stride: steps
-    between training window starts."""
-
-    val_fraction: float = 0.1
-    stride: int = 1
-
-    def __post_init__(self) -> None:
-        if not 0.0 <= self.val_fraction < 1.0:
-            raise ConfigError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
-        if self.stride < 1:
-            raise ConfigError(f"stride must be >= 1, got {self.stride}")
+VLADataConfig = PriorDataConfig  # the same split: held-out episodes and window stride
 
 
 @dataclass(frozen=True)
