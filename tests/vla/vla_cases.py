@@ -23,7 +23,8 @@ def make_model(variant: str, seed: int = 0, **model):
     return build_model(tiny_config(variant, **model))
 
 
-def make_batch(b: int = 4, seed: int = 0, d_max: int = 32, chunk: int = 8) -> dict:
+def make_batch(b: int = 4, seed: int = 0, d_max: int = 32, chunk: int = 16,
+               history: int = 8) -> dict:
     g = torch.Generator().manual_seed(seed)
     actions = torch.rand(b, chunk, d_max, generator=g) * 2 - 1
     mask = torch.zeros(b, chunk, d_max, dtype=torch.bool)
@@ -35,7 +36,15 @@ def make_batch(b: int = 4, seed: int = 0, d_max: int = 32, chunk: int = 8) -> di
     state[:, :5] = torch.rand(b, 5, generator=g)
     smask = torch.zeros(b, d_max, dtype=torch.bool)
     smask[:, :5] = True
-    return {"images": {"scene": torch.randint(0, 256, (b, 3, 32, 32), generator=g,
+    hist_actions = (torch.rand(b, history, d_max, generator=g) * 2 - 1)
+    hist_mask = torch.zeros(b, history, d_max, dtype=torch.bool)
+    hist_mask[:, :, :4] = True
+    hist_mask[b - 1, : history // 2] = False  # the last sample: its episode began in the history
+    hist_state = torch.rand(b, history, d_max, generator=g) * smask[:, None]
+    return {"history_actions": hist_actions * hist_mask, "history_mask": hist_mask,
+            "history_state": hist_state * hist_mask.any(-1, keepdim=True),
+            "history_state_mask": smask[:, None] & hist_mask.any(-1, keepdim=True),
+            "images": {"scene": torch.randint(0, 256, (b, 3, 32, 32), generator=g,
                                               dtype=torch.uint8)},
             "instruction": (["pick up the cube", "open the drawer", "pick up the cube",
                              "reach the goal"] * (b // 4 + 1))[:b],

@@ -2,6 +2,7 @@
 
     motionprior train --variant flow --data data/xemb13/* --out runs/vla_flow --preset cpu
     motionprior train --variant motion+tokens --init runs/motion_pre --data ... --out ...
+    motionprior train --variant flow+prior --prior runs/prior --data ... --out ... [--no-distill]
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ import json
 from motionprior.cli.checks import count, number, output
 from motionprior.errors import ConfigError
 
-STAGE2_VARIANTS = ("tokens", "motion+tokens", "flow")
+STAGE2_VARIANTS = ("tokens", "motion+tokens", "flow", "flow+prior", "motion+flow+prior")
+ABLATIONS = (("no_distill", "--no-distill"), ("no_history", "--no-history"),
+             ("no_decoder_reuse", "--no-decoder-reuse"), ("freeze_decoder", "--freeze-decoder"),
+             ("distill_weight", "--distill-weight"), ("distill_steps", "--distill-steps"),
+             ("decoder_lr_mult", "--decoder-lr-mult"))
 
 
 def add_vla_flags(p: argparse.ArgumentParser) -> None:
@@ -61,17 +66,39 @@ def build_config(args: argparse.Namespace, variant: str):
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "train", help="train a vision-language-action policy (tokens, motion+tokens, flow)",
+        "train", help="train a vision-language-action policy (tokens, motion+tokens, flow, "
+        "flow+prior, motion+flow+prior)",
         description="Train one multi-task, multi-embodiment VLA policy on all the datasets "
         "given (actions in the padded D_max space, statistics per embodiment). Variants: "
         "tokens (action tokens, OpenVLA style), motion+tokens (motion words, then action "
-        "tokens; Idea B), flow (a flow-matching action expert). Checkpoints load as policies: "
-        "`motionprior eval --policy OUT`.")
+        "tokens; Idea B), flow (a flow-matching action expert), flow+prior (the expert is a "
+        "stage-1 action prior's decoder, with early latent distillation and a history token; "
+        "Idea A), motion+flow+prior (motion words, then the prior's decoder; both ideas). "
+        "Checkpoints load as policies: `motionprior eval --policy OUT`.")
     add_vla_flags(p)
     p.add_argument("--variant", required=True, choices=STAGE2_VARIANTS,
                    help="what the policy generates (see the description)")
     p.add_argument("--init", help="start from a checkpoint (e.g. a pretrain-motion run): every "
                    "tensor whose name and shape match is loaded")
+    p.add_argument("--prior", help="+prior variants: a `motionprior pretrain-prior` run or "
+                   "checkpoint; its encoder E (frozen) and decoder D enter the policy and its "
+                   "statistics normalize the actions (the action space D was trained in)")
+    p.add_argument("--no-distill", action="store_true",
+                   help="+prior: no early latent distillation of z-hat into E's latent")
+    p.add_argument("--no-history", action="store_true",
+                   help="+prior: no history token (E's summary of the past steps)")
+    p.add_argument("--no-decoder-reuse", action="store_true",
+                   help="+prior: a randomly initialised decoder of the prior's shape instead "
+                   "of its trained D (E still gives distillation and history)")
+    p.add_argument("--freeze-decoder", action="store_true",
+                   help="+prior: keep D's stage-1 weights fixed (its new zero-initialised "
+                   "paths to the backbone still train)")
+    number(p, "--distill-weight", minimum=0.0, help="+prior: initial distillation weight "
+           "lambda (default 1.0)")
+    count(p, "--distill-steps", minimum=0, help="+prior: steps over which lambda decays "
+          "linearly to 0 (default 400, a tenth of the cpu preset)")
+    number(p, "--decoder-lr-mult", minimum=0.0, strict=True, help="+prior: learning-rate "
+           "multiplier of the reused decoder D (default 0.1)")
     count(p, "--eval-every", minimum=0, default=0,
                    help="closed-loop success every N steps (0 = off, default), logged as "
                    "val/success: learning curves in success")
@@ -86,17 +113,43 @@ def run(args: argparse.Namespace) -> int:
 
     if args.eval_every and not args.eval_suite:
         raise ConfigError("--eval-every needs --eval-suite (the pairs to roll out)")
-    cfg = build_config(args, args.variant)
+    cfg = with_transfer(build_config(args, args.variant), args)
     validators = []
     if args.eval_every:
         cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train,
                                                                  val_every=args.eval_every))
         validators.append(_closed_loop(args))
-    result = train_vla(args.data, args.out, cfg, init=args.init, resume=args.resume,
+    result = train_vla(args.data, args.out, cfg, init=args.init, prior=args.prior,
+                       resume=args.resume,
                        progress=not args.no_progress, validators=validators)
     print(json.dumps({"step": result.step, "checkpoint": str(result.checkpoint),
                       "train": result.train_metrics, "val": result.val_metrics}, indent=2))
     return 0
+
+
+def with_transfer(cfg, args: argparse.Namespace):
+    """`cfg` with the `+prior` switches of the command line (refused for other variants)."""
+    given = [flag for name, flag in ABLATIONS
+             if getattr(args, name, None) not in (None, False)]
+    if args.prior is None and not given:
+        return cfg
+    if not cfg.model.uses_prior:
+        flag = "--prior" if args.prior is not None else given[0]
+        raise ConfigError(f"{flag} is for the +prior variants (flow+prior, motion+flow+prior), "
+                          f"not {cfg.model.variant!r}")
+    t = cfg.model.transfer
+    changes = {"distill_weight": 0.0 if args.no_distill else args.distill_weight,
+               "distill_steps": args.distill_steps, "decoder_lr_mult": args.decoder_lr_mult,
+               "history": False if args.no_history else None,
+               "reuse_decoder": False if args.no_decoder_reuse else None,
+               "freeze_decoder": True if args.freeze_decoder else None}
+    if args.no_distill and (args.distill_weight or args.distill_steps):
+        raise ConfigError("--no-distill contradicts --distill-weight/--distill-steps")
+    if args.no_decoder_reuse and args.freeze_decoder:
+        raise ConfigError("--freeze-decoder freezes the reused D; it contradicts "
+                          "--no-decoder-reuse")
+    t = dataclasses.replace(t, **{k: v for k, v in changes.items() if v is not None})
+    return dataclasses.replace(cfg, model=dataclasses.replace(cfg.model, transfer=t))
 
 
 def _closed_loop(args: argparse.Namespace):

@@ -8,7 +8,8 @@ current chunk as `last_info["motion"]`. A checkpoint path given as `--policy` re
 (`register_checkpoint_loader`); options: `execution` (`receding` | `ensemble`),
 `query_period` (default: half the chunk for flow, the whole chunk for tokens), `ensemble_decay`
 (0.01), `seed` (flow noise; re-seeded at every reset so an episode does not depend on which
-episodes ran before it).
+episodes ran before it). A policy whose model reads a history token keeps the episode's past
+steps (`motionprior.policy.history.StepHistory`), cleared by `reset()`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 
 from motionprior.errors import ConfigError, DataError, UnknownNameError
 from motionprior.policy.chunking import make_executor
+from motionprior.policy.history import StepHistory
 from motionprior.policy.protocol import PolicyContext, PolicyFactory, register_checkpoint_loader
 
 
@@ -52,17 +54,26 @@ class VLAPolicy:
         self.generator = torch.Generator().manual_seed(seed)
         self.last_info: dict[str, Any] = {}
         self._words = ""
+        self.history = (StepHistory(cfg.flow.history_len, cfg.d_max, self.state_stats.dim,
+                                    self.action_stats.dim) if cfg.uses_history else None)
 
     def reset(self) -> None:
         self.executor.reset()
         self.generator.manual_seed(self.seed)
         self.last_info, self._words = {}, ""
+        if self.history is not None:
+            self.history.reset()
 
     def act(self, observation: Mapping[str, Any]) -> np.ndarray:
         batch = self.batch(observation)
-        action = self.executor.act(lambda: self._query(batch))
+        action = np.asarray(self.executor.act(lambda: self._query(batch)), dtype=np.float32)
         self.last_info = {"motion": self._words}
-        return np.asarray(action, dtype=np.float32)
+        if self.history is not None:
+            from motionprior.data.stats import normalize
+
+            self.history.push(batch["state"][0, : self.state_stats.dim].numpy(),
+                              normalize(self.action_stats, action.astype(np.float64)))
+        return action
 
     def predict_chunk(self, observation: Mapping[str, Any]) -> tuple[np.ndarray, str]:
         """One query, no executor: the raw-unit chunk `[H, A]` and the motion words."""
@@ -120,9 +131,12 @@ class VLAPolicy:
         padded[0, : state.size] = normalize(self.state_stats, state)
         mask = np.zeros((1, cfg.d_max), dtype=bool)
         mask[0, : state.size] = True
-        return {"images": tensors, "instruction": [instruction],
-                "state": torch.from_numpy(padded), "state_mask": torch.from_numpy(mask),
-                "embodiment_id": torch.tensor([cfg.embodiments.index(self.embodiment)])}
+        out = {"images": tensors, "instruction": [instruction],
+               "state": torch.from_numpy(padded), "state_mask": torch.from_numpy(mask),
+               "embodiment_id": torch.tensor([cfg.embodiments.index(self.embodiment)])}
+        if self.history is not None:
+            out.update(self.history.batch())
+        return out
 
 
 _LOADED: dict[str, Any] = {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from motionprior.prior.encoder import ActionEncoder
 from motionprior.prior.model import ActionPrior
 
 
@@ -37,7 +38,7 @@ def compact_history(states: Tensor, actions: Tensor,
 
 
 @torch.no_grad()
-def encode_history(prior: ActionPrior, states: Tensor, actions: Tensor,
+def encode_history(prior: ActionPrior | ActionEncoder, states: Tensor, actions: Tensor,
                    mask: Tensor | None = None, *, state_mask: Tensor | None = None,
                    embodiment_id: Tensor | None = None) -> Tensor:
     """One token `[B, latent_dim]` from the past K steps of state and action.
@@ -45,9 +46,11 @@ def encode_history(prior: ActionPrior, states: Tensor, actions: Tensor,
     states, actions: `[B, K, D_max]` (normalized, padded); mask: `[B, K, D_max]` bool for the
     actions (default: all valid); state_mask: `[B, D_max]` bool (default: the dims where the
     action mask of the first valid step is true is NOT assumed; all state dims are valid).
-    A sample with no valid step gets the latent of an empty window.
+    A sample with no valid step gets the latent of an empty window. `prior` is a whole
+    `ActionPrior` or just its encoder E.
     """
-    cfg = prior.cfg
+    encoder = prior.encoder if isinstance(prior, ActionPrior) else prior
+    cfg = encoder.cfg
     b, k, d = actions.shape
     if k > cfg.horizon or k % cfg.patch or d != cfg.d_max or states.shape != actions.shape:
         raise ValueError(f"history must be states and actions of shape [B, K, {cfg.d_max}] "
@@ -59,7 +62,7 @@ def encode_history(prior: ActionPrior, states: Tensor, actions: Tensor,
     if state_mask is None:
         state_mask = torch.ones(b, d, dtype=torch.bool, device=actions.device)
     state_mask = state_mask & any_valid[:, None]
-    latent = prior.encoder(acts, amask, first_state * state_mask.to(acts.dtype), state_mask,
+    latent = encoder(acts, amask, first_state * state_mask.to(acts.dtype), state_mask,
                            embodiment_id)
     return latent.mean
 

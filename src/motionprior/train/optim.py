@@ -15,20 +15,26 @@ def build_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.AdamW:
 
     Matrices (linear and attention weights) are decayed; biases, norms, embeddings, positional
     and query vectors are not (the usual transformer recipe). Parameter order is the module's.
+    A model may scale the learning rate of some parameters with a method
+    `lr_scale(name) -> float` (e.g. a pretrained part fine-tuned at a tenth of the rate); each
+    scale gets its own pair of groups, which the scheduler's factor multiplies alike.
     """
     no_decay_modules = (nn.Embedding, nn.LayerNorm, nn.GroupNorm, nn.modules.batchnorm._NormBase)
     exempt = {id(p) for m in model.modules() if isinstance(m, no_decay_modules)
               for p in m.parameters(recurse=False)}
-    decay, no_decay = [], []
+    scale_of = getattr(model, "lr_scale", None)
+    groups: dict[tuple[float, bool], list[nn.Parameter]] = {(1.0, True): [], (1.0, False): []}
     for name, p in model.named_parameters():
         if not p.requires_grad:
             continue
         leaf = name.rsplit(".", 1)[-1]
         is_matrix = p.ndim >= 2 and id(p) not in exempt and leaf not in ("pos", "query")
-        (decay if is_matrix else no_decay).append(p)
-    groups = [{"params": decay, "weight_decay": cfg.weight_decay},
-              {"params": no_decay, "weight_decay": 0.0}]
-    return torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.betas)
+        scale = float(scale_of(name)) if scale_of is not None else 1.0
+        groups.setdefault((scale, is_matrix), []).append(p)
+    return torch.optim.AdamW(
+        [{"params": params, "weight_decay": cfg.weight_decay if decayed else 0.0,
+          "lr": cfg.lr * scale} for (scale, decayed), params in groups.items() if params],
+        lr=cfg.lr, betas=cfg.betas)
 
 
 def lr_factor(step: int, *, warmup: int, total: int, min_ratio: float) -> float:

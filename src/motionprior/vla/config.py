@@ -7,7 +7,12 @@ Variants (`VLAConfig.variant`):
 - `motion+tokens`: the motion words of step t, `<act>`, then the action tokens (Idea B stage 2).
 - `flow`: a flow-matching action expert (the stage-1 `FlowDecoder` class) generates the H-step
   chunk conditioned on the backbone: on a latent z-hat read from the `<flow>` query token and,
-  by cross-attention, on the backbone's output tokens. Randomly initialised here.
+  by cross-attention, on the backbone's output tokens. Randomly initialised.
+- `flow+prior` (Idea A stage 2): the same, with the action expert loaded from a stage-1 action
+  prior (`--prior DIR`), early latent distillation of z-hat into the frozen encoder E's latent,
+  and E's one-token summary of the past steps in the prefix (`TransferConfig` switches each).
+- `motion+flow+prior` (ours): the motion words of step t, then `<flow>`, whose state (which
+  has seen the words) queries the stage-1 decoder as in `flow+prior`.
 
 Presets (sized from DESIGN.md's measured CPU budget; `benchmarks/RESULTS_vla.md` has the
 measured speeds): `debug` (seconds, for tests), `quickstart` (minutes), `cpu` (the size of the
@@ -19,15 +24,70 @@ here: 224x224 images, a Hugging Face causal LM backbone such as Qwen2.5-0.5B via
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
 from motionprior.errors import ConfigError, UnknownNameError
 from motionprior.prior.config import PriorConfig, PriorDataConfig
+from motionprior.prior.config import preset as prior_preset
 from motionprior.train.config import TrainConfig
 
-Variant = Literal["motion", "tokens", "motion+tokens", "flow"]
-VARIANTS: tuple[str, ...] = ("motion", "tokens", "motion+tokens", "flow")
+Variant = Literal["motion", "tokens", "motion+tokens", "flow", "flow+prior",
+                  "motion+flow+prior"]
+VARIANTS: tuple[str, ...] = ("motion", "tokens", "motion+tokens", "flow", "flow+prior",
+                             "motion+flow+prior")
+DistillSchedule = Literal["linear", "cosine", "constant"]
+
+
+@dataclass(frozen=True)
+class TransferConfig:
+    """How a `+prior` variant uses the stage-1 action prior (each switch is one CLI flag).
+
+    reuse_decoder: the action expert starts as the prior's decoder D (`--no-decoder-reuse`:
+    a random D of the same shape). freeze_decoder: D's stage-1 weights stay fixed; its new,
+    zero-initialised conditioning paths still train (`--freeze-decoder`). decoder_lr_mult: D's
+    learning rate relative to the rest (default 0.1: D refines, it is not relearned).
+    distill_weight / distill_steps / distill_schedule: the early latent distillation
+    `lambda(step) * mean((z_hat - E(chunk))^2)`; lambda starts at distill_weight and decays to
+    0 at distill_steps (linear by default, as the action-prior paper decays it over the first
+    10% of training: 5,000 of 50,000 steps); 0 weight = `--no-distill`. history: E's one-token
+    summary of the past `flow.history_len` steps of state and action joins the prefix
+    (`--no-history`).
+    """
+
+    reuse_decoder: bool = True
+    freeze_decoder: bool = False
+    decoder_lr_mult: float = 0.1
+    distill_weight: float = 1.0
+    distill_steps: int = 400
+    distill_schedule: DistillSchedule = "linear"
+    history: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.decoder_lr_mult > 0:
+            raise ConfigError(f"decoder_lr_mult must be > 0, got {self.decoder_lr_mult}")
+        if self.distill_weight < 0 or self.distill_steps < 0:
+            raise ConfigError(f"distill_weight and distill_steps must be >= 0, got "
+                              f"{self.distill_weight} and {self.distill_steps}")
+        if self.distill_schedule not in ("linear", "cosine", "constant"):
+            raise UnknownNameError("distill schedule", self.distill_schedule,
+                                   ["linear", "cosine", "constant"])
+
+    @property
+    def distills(self) -> bool:
+        return self.distill_weight > 0 and self.distill_steps > 0
+
+    def distill_lambda(self, step: int) -> float:
+        """The distillation weight at optimizer step `step` (0-based); 0 from distill_steps."""
+        if not self.distills or step >= self.distill_steps:
+            return 0.0
+        frac = step / self.distill_steps
+        if self.distill_schedule == "constant":
+            return self.distill_weight
+        if self.distill_schedule == "cosine":
+            return self.distill_weight * 0.5 * (1.0 + math.cos(math.pi * frac))
+        return self.distill_weight * (1.0 - frac)
 MODEL_TYPE = "vla"
 
 
@@ -48,7 +108,8 @@ class VLAConfig:
     Hugging Face causal LM, e.g. Qwen2.5-0.5B; fed input embeddings with the prefix-LM mask).
     token_chunk: chunk steps predicted as action tokens (`tokens`, `motion+tokens`).
     flow: the flow action expert's configuration (the stage-1 prior's `PriorConfig`; its
-    `horizon` is the flow chunk length).
+    `horizon` is the flow chunk length). A `+prior` variant's `flow` must have the shape of the
+    loaded prior (checked, never silently changed). transfer: the `+prior` switches.
     """
 
     variant: Variant = "flow"
@@ -73,6 +134,7 @@ class VLAConfig:
     token_chunk: int = 4
     max_motion_tokens: int = 20
     flow: PriorConfig = field(default_factory=PriorConfig)
+    transfer: TransferConfig = field(default_factory=TransferConfig)
 
     def __post_init__(self) -> None:
         for name in ("cameras", "vision_channels", "embodiments", "source_image_size"):
@@ -120,6 +182,15 @@ class VLAConfig:
         return "flow" in self.variant
 
     @property
+    def uses_prior(self) -> bool:
+        """A stage-1 action prior's E (and, by default, D) is inside the model."""
+        return self.variant.endswith("+prior")
+
+    @property
+    def uses_history(self) -> bool:
+        return self.uses_prior and self.transfer.history
+
+    @property
     def chunk(self) -> int:
         """Action steps each query predicts (0 for the `motion` stage, which predicts words)."""
         if self.uses_flow:
@@ -141,8 +212,9 @@ class VLARunConfig:
 
 
 def _presets() -> dict[str, VLARunConfig]:
-    small_flow = PriorConfig(width=32, heads=2, encoder_layers=1, decoder_layers=1,
-                             latent_dim=16, horizon=8, history_len=4)
+    # each preset's flow expert has the shape of the action-prior preset of the same name, so
+    # `pretrain-prior --preset P` makes a prior that `train --variant flow+prior --preset P` takes
+    small_flow = prior_preset("debug").model
     debug = VLARunConfig(
         model=VLAConfig(image_size=32, vision_channels=(8, 16), vision_grid=2, width=32,
                         layers=1, heads=2, augment_shift=2, token_chunk=2, flow=small_flow,
@@ -165,8 +237,7 @@ def _presets() -> dict[str, VLARunConfig]:
     paper = VLARunConfig(
         model=VLAConfig(image_size=224, vision_channels=(64, 128, 256, 512), vision_grid=8,
                         width=512, layers=12, heads=8, dropout=0.1,
-                        flow=PriorConfig(width=512, heads=8, encoder_layers=4, decoder_layers=8,
-                                         patch=1, latent_dim=256)),
+                        flow=prior_preset("paper").model),
         train=TrainConfig(steps=100_000, batch_size=64, lr=1e-4, warmup_steps=2000,
                           weight_decay=0.05, ema_decay=0.9999, log_every=100, val_every=5000,
                           val_batches=16, checkpoint_every=5000, keep_checkpoints=3,

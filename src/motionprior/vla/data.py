@@ -30,8 +30,11 @@ class VLAData:
 
 
 def load_vla_data(paths: Sequence[str | Path], cfg: VLARunConfig,
-                  normalizer: Normalizer | None = None) -> VLAData:
-    """Open the datasets (images, and motion labels when the variant uses words)."""
+                  normalizer: Normalizer | None = None,
+                  normalizer_source: str | None = None) -> VLAData:
+    """Open the datasets (images, and motion labels when the variant uses words). A given
+    `normalizer` (e.g. a stage-1 prior's, named by `normalizer_source`) must know every
+    dataset's embodiment; otherwise statistics are fitted on the training episodes."""
     from motionprior.data.frames import FrameTable
     from motionprior.data.lerobot import open_dataset
     from motionprior.data.windows import WindowConfig, WindowDataset, fit_normalizer
@@ -61,7 +64,14 @@ def load_vla_data(paths: Sequence[str | Path], cfg: VLARunConfig,
     chunk = max(m.chunk, m.token_chunk, 1)
     wc = WindowConfig(chunk=chunk, history=m.flow.history_len, d_max=m.d_max, images=True,
                       cameras=m.cameras)
-    if normalizer is None:
+    if normalizer is not None:
+        unknown = sorted({t.key for t in tables} - set(normalizer.keys))
+        if unknown:
+            source = normalizer_source or "the given normalizer"
+            raise ConfigError(f"{source} has no statistics for embodiment {unknown[0]!r} (it "
+                              f"knows {', '.join(sorted(normalizer.keys))}); pretrain it with "
+                              "data of this robot too")
+    else:
         normalizer = fit_normalizer(tables, frames=[
             np.arange(t.starts[0], t.ends[-1 - _held_out_count(len(t.starts),
                                                                cfg.data.val_fraction)])

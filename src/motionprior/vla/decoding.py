@@ -159,6 +159,5 @@ def sample_chunk(model: Any, batch: Mapping[str, Any], h: Tensor, valid: Tensor,
     if noise is None:
         noise = torch.randn((b, fc.horizon, fc.d_max), generator=generator).to(h)
     z_hat, tokens = model.expert_conditions(h, valid, query)
-    emb = batch.get("embodiment_id") if d.embodiment is not None else None
-    ctx = d.context(z_hat, emb)
+    ctx = d.context(z_hat, model.expert_embodiment_ids(batch))
     return d.sample(ctx, mask, noise, steps or fc.sample_steps, tokens)

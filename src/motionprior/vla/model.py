@@ -12,6 +12,11 @@ z-hat = a linear map of the `<flow>` query token's state; D is conditioned on z-
 latent input and on the backbone's output tokens through zero-initialised cross-attention
 (`add_token_condition("backbone")`), so stage-1 weights can be loaded into it unchanged.
 
+`+prior` variants (`motionprior.vla.prior_transfer` loads the weights) also hold the frozen
+stage-1 encoder E (`prior_encoder`: never trained, always in eval mode). It gives the early
+distillation target `E(ground-truth chunk)` and, with `transfer.history`, one prefix token
+summarising the past `flow.history_len` steps of state and action (after the state token).
+
 Batch keys (`motionprior.data.windows` plus): `images {camera: uint8 [B, 3, H, W]}`,
 `instruction` (strings), `state`/`state_mask` `[B, D_max]`, `embodiment_id` `[B]` (index in
 `cfg.embodiments`), `actions`/`action_mask` `[B, >=chunk, D_max]` (normalized), and for motion
@@ -29,12 +34,15 @@ from torch import Tensor, nn
 
 from motionprior.errors import ConfigError
 from motionprior.prior.decoder import FlowDecoder
+from motionprior.prior.encoder import ActionEncoder
 from motionprior.prior.flow import flow_matching_loss
+from motionprior.prior.history import encode_history
 from motionprior.tokens import ActionTokenizer, ModelVocabulary
 from motionprior.vla.backbone import build_backbone, prefix_lm_mask
 from motionprior.vla.config import MODEL_TYPE, VLAConfig
 from motionprior.vla.language import LanguageModel
 from motionprior.vla.layout import IGNORE, ROLE_SLOT0, Layout, build_layout
+from motionprior.vla.prior_transfer import embodiment_map, is_stage2_path
 from motionprior.vla.vision import VisionTokens
 
 
@@ -60,7 +68,7 @@ class VLAModel(nn.Module):
         self.num_slots = cfg.token_chunk * cfg.action_dims if cfg.uses_tokens else 0
         self.role = nn.Embedding(ROLE_SLOT0 + max(self.num_slots, 1), w)
         self.prefix_len = (len(cfg.cameras) * cfg.vision_grid ** 2
-                           + cfg.max_instruction_tokens + 1)
+                           + cfg.max_instruction_tokens + 1 + int(cfg.uses_history))
         self.max_generated = cfg.max_motion_tokens + self.num_slots + 3
         self.backbone = build_backbone(cfg.backbone, w, cfg.layers, cfg.heads, cfg.mlp_ratio,
                                        cfg.dropout, self.prefix_len + self.max_generated)
@@ -69,6 +77,18 @@ class VLAModel(nn.Module):
             self.z_head = nn.Linear(w, cfg.flow.latent_dim)
             self.action_expert = FlowDecoder(cfg.flow)
             self.action_expert.add_token_condition("backbone", w)
+        self.prior_encoder: ActionEncoder | None = None
+        if cfg.uses_prior:
+            self.prior_encoder = ActionEncoder(cfg.flow).requires_grad_(False).eval()
+            if cfg.transfer.freeze_decoder:
+                for name, p in self.action_expert.named_parameters():
+                    p.requires_grad_(is_stage2_path(name))
+        if cfg.uses_history:
+            self.history_proj = nn.Linear(cfg.flow.latent_dim, w)
+        ids = embodiment_map(cfg) if cfg.uses_prior else None
+        self.register_buffer("expert_embodiment",
+                             torch.tensor(ids if ids is not None else range(len(cfg.embodiments)),
+                                          dtype=torch.long), persistent=False)
         if init_embeddings:
             self.init_token_embeddings(language.word_embeddings())
 
@@ -82,6 +102,48 @@ class VLAModel(nn.Module):
         new[self.vocab.motion_start:self.vocab.action_start] = table[list(self.vocab.lm_ids)]
         self.token_embed.copy_(new)
 
+    def train(self, mode: bool = True) -> VLAModel:
+        super().train(mode)
+        if self.prior_encoder is not None:  # frozen: no dropout or noise, ever
+            self.prior_encoder.eval()
+        return self
+
+    def lr_scale(self, name: str) -> float:
+        """Learning-rate multiplier of parameter `name` for the optimizer: a reused stage-1
+        decoder's own weights train at `transfer.decoder_lr_mult`, everything else at 1."""
+        t = self.cfg.transfer
+        if (self.cfg.uses_prior and t.reuse_decoder and name.startswith("action_expert.")
+                and not is_stage2_path(name.removeprefix("action_expert."))):
+            return t.decoder_lr_mult
+        return 1.0
+
+    def expert_embodiment_ids(self, batch: Mapping[str, Any]) -> Tensor | None:
+        """D's embodiment ids for the batch (None when D has no embodiment embeddings)."""
+        if self.cfg.flow.use_embodiment and "embodiment_id" in batch:
+            return self.expert_embodiment[batch["embodiment_id"]]
+        return None
+
+    @torch.no_grad()
+    def prior_latent(self, batch: Mapping[str, Any]) -> Tensor:
+        """E's mean latent of the ground-truth chunk `[B, latent_dim]` (the distillation
+        target; E is frozen)."""
+        h = self.cfg.flow.horizon
+        state = batch["state"] if self.cfg.flow.use_state else None
+        return self.prior_encoder(batch["actions"][:, :h], batch["action_mask"][:, :h], state,
+                                  batch.get("state_mask"), self.expert_embodiment_ids(batch)).mean
+
+    def history_token(self, batch: Mapping[str, Any]) -> Tensor:
+        """The prefix token `[B, W]` of E's summary of the past steps."""
+        missing = [k for k in ("history_state", "history_actions", "history_mask")
+                   if k not in batch]
+        if missing:
+            raise ConfigError(f"this policy uses the history token: the batch needs {missing}")
+        z = encode_history(self.prior_encoder, batch["history_state"],
+                           batch["history_actions"], batch["history_mask"],
+                           state_mask=batch.get("state_mask"),
+                           embodiment_id=self.expert_embodiment_ids(batch))
+        return self.history_proj(z)
+
     # -- pieces ------------------------------------------------------------------------------
     def encode_prefix(self, batch: Mapping[str, Any], *, augment: bool = False,
                       generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
@@ -94,9 +156,13 @@ class VLAModel(nn.Module):
         feats, mask = feats.to(vis), mask.to(vis.device)
         state = torch.cat([batch["state"], batch["state_mask"].to(batch["state"].dtype)], -1)
         st = self.state_proj(state.to(vis)) + self.embodiment(batch["embodiment_id"])
-        x = torch.cat([vis, self.lang_proj(feats), st[:, None]], dim=1)
+        parts = [vis, self.lang_proj(feats), st[:, None]]
+        if self.cfg.uses_history:
+            parts.append(self.history_token(batch).to(vis)[:, None])
+        x = torch.cat(parts, dim=1)
+        extra = x.shape[1] - vis.shape[1] - mask.shape[1]
         valid = torch.cat([torch.ones(vis.shape[:2], dtype=torch.bool, device=vis.device),
-                           mask, torch.ones_like(mask[:, :1])], dim=1)
+                           mask, torch.ones_like(mask[:, :1]).expand(-1, extra)], dim=1)
         return x, valid
 
     def embed(self, ids: Tensor, roles: Tensor) -> Tensor:
@@ -174,13 +240,18 @@ class VLAModel(nn.Module):
             flow = self.flow_loss(batch, z_hat, tokens, generator)
             loss = loss + flow
             metrics["flow"] = flow.detach()
+            lam = self.cfg.transfer.distill_lambda(step) if self.cfg.uses_prior else 0.0
+            if lam > 0:
+                distill = (z_hat - self.prior_latent(batch)).pow(2).mean()
+                loss = loss + lam * distill
+                metrics["distill"], metrics["distill_weight"] = distill.detach(), h.new_tensor(lam)
         return loss, metrics
 
     def flow_loss(self, batch: Mapping[str, Any], z_hat: Tensor,
                   tokens: dict[str, tuple[Tensor, Tensor]],
                   generator: torch.Generator | None) -> Tensor:
         d, horizon = self.action_expert, self.cfg.flow.horizon
-        ctx = d.context(z_hat, batch.get("embodiment_id") if d.embodiment is not None else None)
+        ctx = d.context(z_hat, self.expert_embodiment_ids(batch))
         actions, mask = batch["actions"][:, :horizon], batch["action_mask"][:, :horizon]
 
         def velocity(x: Tensor, t: Tensor) -> Tensor:

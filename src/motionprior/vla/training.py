@@ -4,7 +4,10 @@
 
 Stage 1 of Idea B (`pretrain-motion`) is the `motion` variant of the same model; `init=DIR`
 starts a stage-2 run from its weights (every tensor whose name and shape match: vision,
-language projection, backbone, token embeddings), and says how many it took.
+language projection, backbone, token embeddings), and says how many it took. `+prior`
+variants take `prior=DIR`, a `pretrain-prior` run (Idea A stage 1): its encoder E and decoder D
+go into the model and its normalization statistics define the action space
+(`motionprior.vla.prior_transfer`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from motionprior.vla.data import VLAData, load_vla_data, with_data
 from motionprior.vla.decoding import generate
 from motionprior.vla.language import load_language
 from motionprior.vla.model import VLAModel
+from motionprior.vla.prior_transfer import attach_prior, read_prior, with_prior
 
 
 def build_model(cfg: VLAConfig, vocab: ModelVocabulary | None = None) -> VLAModel:
@@ -41,21 +45,36 @@ def build_model(cfg: VLAConfig, vocab: ModelVocabulary | None = None) -> VLAMode
 
 
 def run_config_dict(cfg: VLARunConfig, paths: Sequence[str], vocab: ModelVocabulary,
-                    init: str | None) -> dict[str, Any]:
+                    init: str | None, prior: str | None = None) -> dict[str, Any]:
     return {**config_to_dict(cfg), "datasets": list(paths), "vocabulary": vocab.to_dict(),
-            "init": init}
+            "init": init, "prior": prior}
 
 
 def train_vla(paths: Sequence[str | Path], out: str | Path, cfg: VLARunConfig, *,
-              init: str | Path | None = None, resume: bool = False, progress: bool = True,
+              init: str | Path | None = None, prior: str | Path | None = None,
+              resume: bool = False, progress: bool = True,
               validators: Sequence[Callable[[VLAData, VLARunConfig], Validator]] = (),
               hooks: Sequence[Callable[[StepInfo], None]] = ()) -> TrainResult:
     """Train the configured variant on `paths` into run directory `out`. `validators` are
     built from the loaded data and the final configuration (e.g. closed-loop success)."""
-    data = load_vla_data(paths, cfg)
+    loaded_prior = None
+    if prior is not None:
+        loaded_prior = read_prior(prior)
+        cfg = with_prior(cfg, loaded_prior)
+    elif cfg.model.uses_prior:
+        raise ConfigError(f"variant {cfg.model.variant!r} needs --prior DIR: a stage-1 action "
+                          "prior (motionprior pretrain-prior); use --variant flow without one")
+    data = load_vla_data(paths, cfg, normalizer=loaded_prior and loaded_prior.normalizer,
+                         normalizer_source=loaded_prior and f"prior {loaded_prior.checkpoint}")
     cfg = with_data(cfg, data)
     seed_everything(cfg.train.seed)
     model = build_model(cfg.model)
+    if loaded_prior is not None and not resume:
+        counts = attach_prior(model, loaded_prior)
+        print(f"action prior from {loaded_prior.checkpoint}: encoder ({counts['encoder']} "
+              f"tensors, frozen), decoder "
+              + (f"({counts['decoder']} tensors, lr x{cfg.model.transfer.decoder_lr_mult})"
+                 if counts["decoder"] else "random (--no-decoder-reuse)"))
     init_path = None
     if init is not None and not resume:
         init_path = str(ckpt_io.resolve_checkpoint(init))
@@ -66,7 +85,8 @@ def train_vla(paths: Sequence[str | Path], out: str | Path, cfg: VLARunConfig, *
     val_set = Subset(data.windows, data.val_indices.tolist()) if len(data.val_indices) else None
     checks = [generation_validator(val_set)] if val_set is not None else []
     return train(model, train_set, cfg.train, out,
-                 run_config=run_config_dict(cfg, data.paths, model.vocab, init_path),
+                 run_config=run_config_dict(cfg, data.paths, model.vocab, init_path,
+                                            loaded_prior and str(loaded_prior.checkpoint)),
                  val_data=val_set,
                  validators=[*checks, *(v(data, cfg) for v in validators)], collate_fn=collate,
                  stats=data.normalizer.to_dict(), resume=resume, progress=progress,
@@ -131,7 +151,7 @@ def load_vla(path: str | Path, *, ema: bool = True) -> LoadedVLA:
     ckpt = ckpt_io.resolve_checkpoint(path)
     meta = ckpt_io.read_meta(ckpt, expected_model_type=MODEL_TYPE)
     saved = dict(ckpt_io.read_json(ckpt, "config.json") or {})
-    for key in ("datasets", "init"):
+    for key in ("datasets", "init", "prior"):
         saved.pop(key, None)
     vocab = ModelVocabulary.from_dict(saved.pop("vocabulary"))
     cfg = config_from_dict(VLARunConfig, saved, f"{ckpt}/config.json")

@@ -1,0 +1,60 @@
+"""The past steps of an episode, kept by a policy whose model reads a history token.
+
+`StepHistory` holds the last K (state, action) pairs the policy saw and executed, normalized,
+and lays them out exactly as training windows do (`motionprior.data.windows`): K steps
+t-K..t-1, oldest first, steps before the episode start zero with mask False, dims beyond the
+embodiment's width zero with mask False.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+import torch
+
+
+class StepHistory:
+    """`push(state, action)` after every executed step; `batch()` for the next query."""
+
+    def __init__(self, length: int, d_max: int, state_dim: int, action_dim: int) -> None:
+        if length < 1 or state_dim > d_max or action_dim > d_max:
+            raise ValueError(f"history of {length} steps with state {state_dim} and action "
+                             f"{action_dim} dims does not fit d_max {d_max}")
+        self.length, self.d_max = length, d_max
+        self.state_dim, self.action_dim = state_dim, action_dim
+        self._steps: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=length)
+
+    def reset(self) -> None:
+        self._steps.clear()
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def push(self, state: np.ndarray, action: np.ndarray) -> None:
+        """One executed step: the normalized state it was taken in and the normalized action."""
+        state, action = np.asarray(state, np.float32), np.asarray(action, np.float32)
+        if state.shape != (self.state_dim,) or action.shape != (self.action_dim,):
+            raise ValueError(f"history step must be state [{self.state_dim}] and action "
+                             f"[{self.action_dim}], got {list(state.shape)} and "
+                             f"{list(action.shape)}")
+        self._steps.append((state, action))
+
+    def batch(self) -> dict[str, torch.Tensor]:
+        """`history_state`, `history_actions` `[1, K, D_max]` float and `history_mask`,
+        `history_state_mask` `[1, K, D_max]` bool."""
+        k, d = self.length, self.d_max
+        states = np.zeros((1, k, d), np.float32)
+        actions = np.zeros((1, k, d), np.float32)
+        amask = np.zeros((1, k, d), bool)
+        smask = np.zeros((1, k, d), bool)
+        first = k - len(self._steps)
+        for j, (state, action) in enumerate(self._steps, start=first):
+            states[0, j, : self.state_dim] = state
+            actions[0, j, : self.action_dim] = action
+            smask[0, j, : self.state_dim] = True
+            amask[0, j, : self.action_dim] = True
+        return {"history_state": torch.from_numpy(states),
+                "history_actions": torch.from_numpy(actions),
+                "history_mask": torch.from_numpy(amask),
+                "history_state_mask": torch.from_numpy(smask)}
