@@ -66,7 +66,11 @@ class VLAPolicy:
 
     def predict_chunk(self, observation: Mapping[str, Any]) -> tuple[np.ndarray, str]:
         """One query, no executor: the raw-unit chunk `[H, A]` and the motion words."""
-        chunk = self._query(self.batch(observation))
+        return self.predict_batch(self.batch(observation))
+
+    def predict_batch(self, batch: dict[str, Any]) -> tuple[np.ndarray, str]:
+        """`predict_chunk` of an observation already checked by `batch(observation)`."""
+        chunk = self._query(batch)
         return chunk, self._words
 
     # -- internals ---------------------------------------------------------------------------
