@@ -33,3 +33,19 @@ def error_of(frame) -> dict:
     """The `error` map of an error reply (a JSON text frame)."""
     assert isinstance(frame, str), f"expected an error text frame, got {type(frame).__name__}"
     return json.loads(frame)["error"]
+
+
+class SlowEngine:
+    """An engine whose inference first sleeps `delay` seconds (a slow model)."""
+
+    def __init__(self, engine, delay: float) -> None:
+        self._engine, self.delay = engine, delay
+
+    def __getattr__(self, name):
+        return getattr(self._engine, name)
+
+    def infer_many(self, requests):
+        import time
+
+        time.sleep(self.delay)
+        return self._engine.infer_many(requests)
