@@ -13,9 +13,9 @@ PAIR = "metaworld/reach-v3"
 EMBODIMENT = "metaworld_sawyer"
 
 
-def observation(seed: int = 0, **changes) -> dict:
+def observation(which: int = 0, **changes) -> dict:
     """A valid observation for the debug checkpoints (a 32x32 'scene' camera, 4-d state)."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(which)
     obs = {"images": {"scene": rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)},
            "state": rng.uniform(-0.2, 0.2, 4).astype(np.float32),
            "instruction": "reach the goal", "embodiment": EMBODIMENT}
