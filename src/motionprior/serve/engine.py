@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from motionprior.errors import DataError
-from motionprior.policy.vla_policy import VLAPolicy
+from motionprior.policy.vla_policy import VLAPolicy, predict_many
 
 REQUIRED_KEYS = ("images", "state", "instruction")
 OPTIONAL_KEYS = ("embodiment", "step", "seed", "request_id")
@@ -138,31 +138,6 @@ class PolicyEngine:
             p = prepared[0]
             chunk, words = p.policy.predict_batch(p.batch)
             return [Reply(chunk, words, p.policy.embodiment)]
-        return self._forward_batched(prepared)
-
-    def _forward_batched(self, prepared: list[_Prepared]) -> list[Reply]:
-        """One pass over several observations; each draws its noise from its own generator."""
-        import torch
-
-        from motionprior.data.stats import unnormalize
-        from motionprior.vla.decoding import generate
-
-        first = prepared[0].batch
-        batch = {"images": {cam: torch.cat([p.batch["images"][cam] for p in prepared])
-                            for cam in first["images"]},
-                 "instruction": [p.batch["instruction"][0] for p in prepared]}
-        for key in ("state", "state_mask", "embodiment_id"):
-            batch[key] = torch.cat([p.batch[key] for p in prepared])
-        dims = [p.policy.action_stats.dim for p in prepared]
-        noise = None
-        if self.cfg.uses_flow:
-            fc = self.cfg.flow
-            noise = torch.cat([torch.randn((1, fc.horizon, fc.d_max),
-                                           generator=p.policy.generator) for p in prepared])
-        out = generate(self.loaded.model, batch, torch.tensor(dims), noise=noise)
-        replies = []
-        for i, (p, a) in enumerate(zip(prepared, dims, strict=True)):
-            chunk = out.actions[i, :, :a].double().cpu().numpy()
-            replies.append(Reply(unnormalize(p.policy.action_stats, chunk).astype(np.float32),
-                                 out.motion[i], p.policy.embodiment))
-        return replies
+        answers = predict_many([(p.policy, p.batch) for p in prepared])
+        return [Reply(chunk, words, p.policy.embodiment)
+                for (chunk, words), p in zip(answers, prepared, strict=True)]
