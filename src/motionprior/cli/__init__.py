@@ -37,6 +37,7 @@ VERB_MODULES = (
     "motionprior.cli.train",
     "motionprior.cli.collect",
     "motionprior.cli.evaluate",
+    "motionprior.cli.serve",
 )
 
 

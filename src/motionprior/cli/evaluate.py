@@ -1,6 +1,7 @@
 """`motionprior eval`: closed-loop success of a policy on a simulation suite.
 
     motionprior eval --policy expert --suite xemb13 --episodes 50 --out runs/eval
+    motionprior eval --policy ws://127.0.0.1:8000 --suite smoke --out runs/eval_ws
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "summary.json (success rate per pair with a Wilson 95% interval, suite mean). "
         "Re-running with the same flags resumes.")
     p.add_argument("--policy", required=True,
-                   help="a named policy (expert = the scripted experts) or a checkpoint path")
+                   help="a named policy (expert = the scripted experts), a checkpoint path, or "
+                   "ws://HOST:PORT of a running `motionprior serve` (its API key, if any, from "
+                   "$MOTIONPRIOR_API_KEY)")
     p.add_argument("--suite", required=True, help=SUITE_HELP)
     count(p, "--episodes", minimum=1, default=50, help="episodes per pair (default 50)")
     output(p, "--out", kind="dir", required=True, help="output folder")
@@ -51,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from motionprior.serve import client_policy  # noqa: F401  (registers ws:// policies)
     from motionprior.sim.evaluate import EvalConfig, evaluate
     from motionprior.sim.suites import resolve_suite
 

@@ -12,6 +12,7 @@ from motionprior.policy.protocol import (
     known_policies,
     register_checkpoint_loader,
     register_policy,
+    register_policy_resolver,
     resolve_policy,
 )
 
@@ -22,5 +23,6 @@ __all__ = [
     "known_policies",
     "register_checkpoint_loader",
     "register_policy",
+    "register_policy_resolver",
     "resolve_policy",
 ]

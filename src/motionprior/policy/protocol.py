@@ -83,9 +83,11 @@ class PolicyContext:
 
 PolicyFactory = Callable[[PolicyContext], Policy]
 CheckpointLoader = Callable[[Path], PolicyFactory | None]
+PolicyResolver = Callable[[str], PolicyFactory | None]
 
 _NAMED: dict[str, PolicyFactory] = {}
 _LOADERS: list[CheckpointLoader] = []
+_RESOLVERS: list[PolicyResolver] = []
 
 
 def register_policy(name: str, factory: PolicyFactory, *, overwrite: bool = False) -> None:
@@ -101,6 +103,13 @@ def register_checkpoint_loader(loader: CheckpointLoader) -> None:
         _LOADERS.append(loader)
 
 
+def register_policy_resolver(resolver: PolicyResolver) -> None:
+    """Add a resolver of arguments that are not paths (e.g. ``ws://`` URLs): `resolver(arg)`
+    returns a factory, or None if the argument is not its kind."""
+    if resolver not in _RESOLVERS:
+        _RESOLVERS.append(resolver)
+
+
 def known_policies() -> list[str]:
     return sorted(_NAMED)
 
@@ -108,7 +117,8 @@ def known_policies() -> list[str]:
 def registered_modules() -> list[str]:
     """The modules defining the registered factories and loaders; a worker process imports
     them so that their import-time registrations resolve there too."""
-    mods = {getattr(f, "__module__", None) for f in [*_NAMED.values(), *_LOADERS]}
+    mods = {getattr(f, "__module__", None)
+            for f in [*_NAMED.values(), *_LOADERS, *_RESOLVERS]}
     return sorted(m for m in mods if m)
 
 
@@ -117,6 +127,10 @@ def resolve_policy(name_or_path: str | Path) -> PolicyFactory:
     key = str(name_or_path)
     if key in _NAMED:
         return _NAMED[key]
+    for resolver in _RESOLVERS:
+        resolved = resolver(key)
+        if resolved is not None:
+            return resolved
     path = Path(key)
     if path.exists():
         for loader in _LOADERS:

@@ -77,7 +77,11 @@ class VLAPolicy:
 
     def predict_chunk(self, observation: Mapping[str, Any]) -> tuple[np.ndarray, str]:
         """One query, no executor: the raw-unit chunk `[H, A]` and the motion words."""
-        chunk = self._query(self.batch(observation))
+        return self.predict_batch(self.batch(observation))
+
+    def predict_batch(self, batch: dict[str, Any]) -> tuple[np.ndarray, str]:
+        """`predict_chunk` of an observation already checked by `batch(observation)`."""
+        chunk = self._query(batch)
         return chunk, self._words
 
     # -- internals ---------------------------------------------------------------------------
@@ -137,6 +141,33 @@ class VLAPolicy:
         if self.history is not None:
             out.update(self.history.batch())
         return out
+
+
+def predict_many(items: list[tuple[VLAPolicy, dict[str, Any]]]) -> list[tuple[np.ndarray, str]]:
+    """`predict_batch` of several (policy, checked batch) pairs of one model in one forward
+    pass (a policy server batching its clients). Each draws its flow noise from its own
+    policy's generator, so the chunks equal one-by-one calls up to float rounding."""
+    import torch
+
+    from motionprior.data.stats import unnormalize
+    from motionprior.vla.decoding import generate
+
+    policies, batches = [p for p, _ in items], [b for _, b in items]
+    merged: dict[str, Any] = {
+        "images": {cam: torch.cat([b["images"][cam] for b in batches])
+                   for cam in batches[0]["images"]},
+        "instruction": [b["instruction"][0] for b in batches]}
+    for key in ("state", "state_mask", "embodiment_id"):
+        merged[key] = torch.cat([b[key] for b in batches])
+    dims = [p.action_stats.dim for p in policies]
+    cfg, noise = policies[0].cfg, None
+    if cfg.uses_flow:
+        shape = (1, cfg.flow.horizon, cfg.flow.d_max)
+        noise = torch.cat([torch.randn(shape, generator=p.generator) for p in policies])
+    out = generate(policies[0].model, merged, torch.tensor(dims), noise=noise)
+    return [(unnormalize(p.action_stats, out.actions[i, :, :a].double().cpu().numpy())
+             .astype(np.float32), out.motion[i])
+            for i, (p, a) in enumerate(zip(policies, dims, strict=True))]
 
 
 _LOADED: dict[str, Any] = {}
