@@ -11,6 +11,7 @@ from motionprior.serve import wire
 
 PAIR = "metaworld/reach-v3"
 EMBODIMENT = "metaworld_sawyer"
+CHUNK = 16  # the debug preset's flow chunk (the horizon of the debug action prior)
 
 
 def observation(which: int = 0, **changes) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from serve_cases import EMBODIMENT, observation
+from serve_cases import CHUNK, EMBODIMENT, observation
 
 from motionprior.errors import ConfigError, UnknownNameError
 from motionprior.policy.protocol import PolicyContext, registered_modules, resolve_policy
@@ -31,7 +31,7 @@ def test_ws_urls_resolve_to_a_factory(server):
     factory = resolve_policy(server.url)
     ctx = PolicyContext(pair="metaworld/reach-v3", embodiment=EMBODIMENT, action_dim=4, fps=80)
     policy = factory(ctx)
-    assert isinstance(policy, WebsocketPolicy) and policy.metadata["chunk"] == 8
+    assert isinstance(policy, WebsocketPolicy) and policy.metadata["chunk"] == CHUNK
     assert "motionprior.serve.client_policy" in registered_modules()  # eval workers import it
     with pytest.raises(UnknownNameError, match="embodiment of the policy server at ws://"
                        r".*'robosuite_panda'; known: metaworld_sawyer"):

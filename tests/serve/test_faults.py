@@ -11,7 +11,7 @@ import msgpack
 import numpy as np
 import pytest
 from openpi_client.websocket_client_policy import WebsocketClientPolicy
-from serve_cases import SlowEngine, error_of, observation, raw_connect
+from serve_cases import CHUNK, SlowEngine, error_of, observation, raw_connect
 from websockets.exceptions import ConnectionClosedError
 
 from motionprior.serve import wire
@@ -46,7 +46,7 @@ def test_garbage_frames_get_errors_and_the_connection_keeps_working(server):
         error = error_of(ws.recv(10))
         assert error["code"] == code and message in error["message"], (frame, error)
     ws.send(wire.packb(observation()))
-    assert wire.unpackb(ws.recv(10))["actions"].shape == (8, 4)
+    assert wire.unpackb(ws.recv(10))["actions"].shape == (CHUNK, 4)
     assert server.stats.errors == len(GARBAGE) and server.stats.served == 1
 
 
@@ -88,7 +88,7 @@ def test_bad_observation_gets_its_error_through_openpi_client(server, change, co
     error = error_of(text.split("\n", 1)[1])
     assert error["code"] == code and message in error["message"], error
     assert error["request_id"] == 41
-    assert client.infer(observation())["actions"].shape == (8, 4)  # same connection, served
+    assert client.infer(observation())["actions"].shape == (CHUNK, 4)  # same connection, served
 
 
 def test_unknown_embodiment_names_the_known_ones(server):
@@ -111,7 +111,7 @@ def test_oversized_message_closes_that_connection_only(engine):
         assert info.value.rcvd.code == 1009
         assert "exceeds limit of 52428 bytes" in info.value.rcvd.reason
         client = WebsocketClientPolicy(srv.url)  # the server is still up
-        assert client.infer(observation())["actions"].shape == (8, 4)
+        assert client.infer(observation())["actions"].shape == (CHUNK, 4)
 
 
 KILLED_CLIENT = """
@@ -138,7 +138,7 @@ def test_clients_killed_mid_request_do_not_stop_the_server(engine):
             proc.wait(10)
         client = WebsocketClientPolicy(srv.url)
         reply = client.infer(observation(request_id="after"))
-        assert reply["request_id"] == "after" and reply["actions"].shape == (8, 4)
+        assert reply["request_id"] == "after" and reply["actions"].shape == (CHUNK, 4)
         deadline = time.time() + 10
         while srv.stats.dropped < 2 and time.time() < deadline:
             time.sleep(0.05)
@@ -157,4 +157,4 @@ def test_slow_inference_does_not_block_the_event_loop(engine):
         other.send(b"\xc1")  # and its garbage answered without waiting for the model
         assert error_of(other.recv(5))["code"] == "malformed_message"
         assert meta["server"] == "motionprior" and time.perf_counter() - start < 0.8
-        assert wire.unpackb(busy.recv(10))["actions"].shape == (8, 4)
+        assert wire.unpackb(busy.recv(10))["actions"].shape == (CHUNK, 4)

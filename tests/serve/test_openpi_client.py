@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from openpi_client import msgpack_numpy
 from openpi_client.websocket_client_policy import WebsocketClientPolicy
-from serve_cases import EMBODIMENT, observation
+from serve_cases import CHUNK, EMBODIMENT, observation
 from websockets.exceptions import InvalidStatus
 
 from motionprior.policy.vla_policy import VLAPolicy
@@ -23,13 +23,13 @@ def test_metadata_then_chunks_equal_in_process_policy(server, engine):
     assert meta["server"] == "motionprior" and meta["variant"] == "flow"
     assert meta["embodiments"] == [EMBODIMENT] and meta["cameras"] == ["scene"]
     assert meta["image_shape"] == [32, 32, 3] and meta["state_dims"] == {EMBODIMENT: 4}
-    assert meta["chunk"] == 8 and meta["max_message_bytes"] == 8 * 1024 * 1024
+    assert meta["chunk"] == CHUNK and meta["max_message_bytes"] == 8 * 1024 * 1024
     local = VLAPolicy(engine.loaded, EMBODIMENT, seed=0)  # a fresh connection = a fresh policy
     for i in range(3):  # the connection's noise stream continues like the local one's
         obs = observation(i)
         reply = client.infer(obs)
         chunk, words = local.predict_chunk(obs)
-        assert reply["actions"].dtype == np.float32 and reply["actions"].shape == (8, 4)
+        assert reply["actions"].dtype == np.float32 and reply["actions"].shape == (CHUNK, 4)
         np.testing.assert_array_equal(reply["actions"], chunk)
         assert reply["motion"] == words and reply["embodiment"] == EMBODIMENT
         timing = reply["server_timing"]
@@ -84,7 +84,7 @@ def test_api_key_refuses_missing_and_wrong_keys(engine):
             assert info.value.response.status_code == 401
             assert b"missing or wrong API key" in info.value.response.body
         client = WebsocketClientPolicy(srv.url, api_key="s3cret")
-        assert client.infer(observation())["actions"].shape == (8, 4)
+        assert client.infer(observation())["actions"].shape == (CHUNK, 4)
         assert srv.stats.connections == 1
 
 

@@ -10,7 +10,7 @@ from vla_cases import make_batch, make_model  # noqa: E402
 
 from motionprior.vla.decoding import generate  # noqa: E402
 
-VARIANTS = ["motion", "tokens", "motion+tokens", "flow"]
+VARIANTS = ["motion", "tokens", "motion+tokens", "flow", "flow+prior", "motion+flow+prior"]
 
 
 def loss_of(model, batch, seed=0):
@@ -20,7 +20,7 @@ def loss_of(model, batch, seed=0):
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_forward_backward_reaches_every_trained_part(variant, batch):
     model = make_model(variant)
-    if variant == "flow":  # adaLN-Zero: D's output and modulation layers start at zero, so
+    if "flow" in variant:  # adaLN-Zero: D's output and modulation layers start at zero, so
         opt = torch.optim.SGD(model.parameters(), lr=0.1)  # the condition matters from step 3
         for _ in range(3):
             loss_of(model, batch)[0].backward()
@@ -32,10 +32,8 @@ def test_forward_backward_reaches_every_trained_part(variant, batch):
     for name in ("vision", "lang_proj", "state_proj", "backbone", "embed_proj"):
         grads = [p.grad for n, p in model.named_parameters() if n.startswith(name)]
         assert any(g is not None and g.abs().sum() > 0 for g in grads), name
-    if variant == "flow":
-        assert "flow" in metrics and "token_ce" not in metrics
-    else:
-        assert "token_ce" in metrics
+    assert ("flow" in metrics) == ("flow" in variant)
+    assert ("token_ce" in metrics) == (variant != "flow" and variant != "flow+prior")
 
 
 @pytest.mark.parametrize("variant", ["tokens", "motion+tokens", "flow"])

@@ -51,3 +51,20 @@ def make_batch(b: int = 4, seed: int = 0, d_max: int = 32, chunk: int = 16,
             "state": state, "state_mask": smask, "actions": actions, "action_mask": mask,
             "embodiment_id": torch.tensor([0, 1] * (b // 2) + [0] * (b % 2)),
             "motion": (LABELS * (b // 4 + 1))[:b]}
+
+
+def make_prior(flow_cfg, seed: int = 1, spread: float = 0.05):
+    """A stage-1 prior of `flow_cfg`'s shape with every weight perturbed (D's zero-initialised
+    output layers too, so it generates non-trivial chunks), as `read_prior` returns it."""
+    from pathlib import Path
+
+    from motionprior.prior.config import PriorRunConfig
+    from motionprior.prior.model import ActionPrior
+    from motionprior.prior.pretrain import LoadedPrior
+
+    torch.manual_seed(seed)
+    prior = ActionPrior(flow_cfg)
+    with torch.no_grad():
+        for p in prior.parameters():
+            p.add_(torch.randn_like(p) * spread)
+    return LoadedPrior(prior.eval(), PriorRunConfig(model=flow_cfg), None, Path("tiny-prior"), ())

@@ -157,7 +157,7 @@ def predict_many(items: list[tuple[VLAPolicy, dict[str, Any]]]) -> list[tuple[np
         "images": {cam: torch.cat([b["images"][cam] for b in batches])
                    for cam in batches[0]["images"]},
         "instruction": [b["instruction"][0] for b in batches]}
-    for key in ("state", "state_mask", "embodiment_id"):
+    for key in batches[0].keys() - {"images", "instruction"}:  # state, masks, history
         merged[key] = torch.cat([b[key] for b in batches])
     dims = [p.action_stats.dim for p in policies]
     cfg, noise = policies[0].cfg, None

@@ -68,9 +68,9 @@ def load_vla_data(paths: Sequence[str | Path], cfg: VLARunConfig,
         unknown = sorted({t.key for t in tables} - set(normalizer.keys))
         if unknown:
             source = normalizer_source or "the given normalizer"
+            knows = ", ".join(sorted(normalizer.keys)) or "none"
             raise ConfigError(f"{source} has no statistics for embodiment {unknown[0]!r} (it "
-                              f"knows {', '.join(sorted(normalizer.keys))}); pretrain it with "
-                              "data of this robot too")
+                              f"knows {knows}); pretrain it with data of this robot too")
     else:
         normalizer = fit_normalizer(tables, frames=[
             np.arange(t.starts[0], t.ends[-1 - _held_out_count(len(t.starts),
