@@ -72,14 +72,16 @@ def _batch_flag(datasets: list[str], preset_name: str) -> list[str]:
     """`--batch-size N` when the datasets hold fewer training windows than the preset's batch
     (a window starts at every training step; the last episodes are held out)."""
     from motionprior.data.lerobot import open_dataset
+    from motionprior.data.split import training_count
     from motionprior.prior.config import preset
-    from motionprior.prior.pretrain import _held_out_count
 
     cfg = preset(preset_name)
     windows = 0
     for path in datasets:
         starts, ends = open_dataset(path).episode_bounds()
-        n_train = len(starts) - _held_out_count(len(starts), cfg.data.val_fraction)
+        d = cfg.data
+        n_train = training_count(len(starts), d.val_fraction, d.train_episodes,
+                                 d.train_fraction)
         windows += sum(len(range(s, e, cfg.data.stride))
                        for s, e in zip(starts[:n_train], ends[:n_train], strict=True))
     return ["--batch-size", str(max(windows, 1))] if windows < cfg.train.batch_size else []

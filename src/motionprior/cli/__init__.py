@@ -38,6 +38,7 @@ VERB_MODULES = (
     "motionprior.cli.collect",
     "motionprior.cli.evaluate",
     "motionprior.cli.serve",
+    "motionprior.cli.experiment",
 )
 
 

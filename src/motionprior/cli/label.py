@@ -34,7 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "label", help="write a per-step motion label column ('move forward', ...) into a dataset",
         description="Label every frame of a LeRobot v3 dataset with motion words and store them "
         "as its per-frame 'motion' column (atomically); print the label distribution.")
-    p.add_argument("dataset", help="path of the dataset folder (the one holding meta/info.json)")
+    p.add_argument("dataset", nargs="+", help="path of the dataset folder (the one holding "
+                   "meta/info.json); several are labeled one after the other, each with its "
+                   "own fitted labeler")
     _labeler_flags(p)
     count(p, "--workers", minimum=1, default=None,
                    help="processes labeling episodes in parallel (default: all CPU cores)")
@@ -103,14 +105,15 @@ def _labeler(args: argparse.Namespace, method: str):
 def run_label(args: argparse.Namespace) -> int:
     from motionprior.motion.dataset import MOTION_COLUMN, label_dataset
 
-    result = label_dataset(args.dataset, args.method, threshold=args.threshold,
-                           params=_params(args), workers=args.workers, write=not args.dry_run,
-                           embodiment=args.embodiment)
-    where = "(dry run, nothing written)" if args.dry_run else (
-        f"wrote column {MOTION_COLUMN!r} to {args.dataset}")
-    print(f"labeled {len(result.labels)} frames in {result.episodes} episodes with the "
-          f"{args.method} labeler; {where}")
-    print(format_distribution(result.counts))
+    for dataset in args.dataset:
+        result = label_dataset(dataset, args.method, threshold=args.threshold,
+                               params=_params(args), workers=args.workers,
+                               write=not args.dry_run, embodiment=args.embodiment)
+        where = "(dry run, nothing written)" if args.dry_run else (
+            f"wrote column {MOTION_COLUMN!r} to {dataset}")
+        print(f"labeled {len(result.labels)} frames in {result.episodes} episodes with the "
+              f"{args.method} labeler; {where}")
+        print(format_distribution(result.counts))
     return 0
 
 

@@ -7,6 +7,7 @@ import dataclasses
 import json
 
 from motionprior.cli.checks import count, number, output
+from motionprior.cli.subsets import add_subset_flags, with_subset
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,6 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="add a learned embodiment embedding to E and D")
     count(p, "--eval-windows", minimum=1, default=2048,
                    help="held-out windows used by the final evaluation (default 2048)")
+    add_subset_flags(p)
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=run)
 
@@ -50,7 +52,7 @@ def build_config(args: argparse.Namespace):
         cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, **train))
     if args.use_embodiment:
         cfg = dataclasses.replace(cfg, model=dataclasses.replace(cfg.model, use_embodiment=True))
-    return cfg
+    return with_subset(cfg, args)
 
 
 def run(args: argparse.Namespace) -> int:

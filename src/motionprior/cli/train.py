@@ -12,6 +12,7 @@ import dataclasses
 import json
 
 from motionprior.cli.checks import count, number, output
+from motionprior.cli.subsets import add_subset_flags, with_subset
 from motionprior.errors import ConfigError
 
 STAGE2_VARIANTS = ("tokens", "motion+tokens", "flow", "flow+prior", "motion+flow+prior")
@@ -46,6 +47,7 @@ def add_vla_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backbone", help="backbone: builtin (default) or hf:/dir of a Hugging "
                    "Face causal LM saved locally (e.g. Qwen2.5-0.5B)")
     count(p, "--workers", minimum=0, help="DataLoader worker processes (default 0)")
+    add_subset_flags(p)
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -60,8 +62,8 @@ def build_config(args: argparse.Namespace, variant: str):
                                ("backbone", args.backbone)) if v is not None}
     if args.cameras:
         model["cameras"] = tuple(c.strip() for c in args.cameras.split(",") if c.strip())
-    return dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, **train),
-                               model=dataclasses.replace(cfg.model, **model))
+    return with_subset(dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, **train),
+                                           model=dataclasses.replace(cfg.model, **model)), args)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -14,6 +14,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Literal
 
+from motionprior.data.split import check_split
 from motionprior.errors import ConfigError, UnknownNameError
 from motionprior.train.config import TrainConfig
 
@@ -88,14 +89,17 @@ class PriorDataConfig:
 
     val_fraction: share of each dataset's episodes held out (the last ones, deterministic).
     stride: steps between consecutive window starts inside an episode.
+    train_episodes: train on the first N of the other episodes of each dataset (None: all);
+    train_fraction: then on the first ceil(share) of those (`motionprior.data.split`).
     """
 
     val_fraction: float = 0.1
     stride: int = 1
+    train_episodes: int | None = None
+    train_fraction: float = 1.0
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.val_fraction < 1.0:
-            raise ConfigError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
+        check_split(self.val_fraction, self.train_episodes, self.train_fraction)
         if self.stride < 1:
             raise ConfigError(f"stride must be >= 1, got {self.stride}")
 

@@ -7,7 +7,6 @@ statistics are fitted on the training episodes only.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from torch.utils.data import DataLoader, Subset
 from torch.utils.data._utils.collate import default_collate
 
 from motionprior import atomic
+from motionprior.data.split import split_by_episode, training_frames
 from motionprior.data.stats import Normalizer
 from motionprior.errors import ConfigError, DataError, UnknownNameError
 from motionprior.prior.config import PriorRunConfig, with_embodiments
@@ -76,41 +76,16 @@ def load_windows(paths: Sequence[str | Path], cfg: PriorRunConfig,
                                   "config with a larger d_max")
         tables.append(table)
     wc = WindowConfig(chunk=m.horizon, history=m.history_len, d_max=m.d_max, images=False)
+    d = cfg.data
     if normalizer is None:  # statistics of the training episodes only: nothing leaks
         normalizer = fit_normalizer(tables, frames=[
-            np.arange(t.starts[0], t.ends[-1 - _held_out_count(len(t.starts),
-                                                               cfg.data.val_fraction)])
+            training_frames(t, d.val_fraction, d.train_episodes, d.train_fraction)
             for t in tables])
     windows = WindowDataset(tables, wc, normalizer=normalizer)
-    train_idx, val_idx = split_by_episode(windows, cfg.data.val_fraction, cfg.data.stride)
+    train_idx, val_idx = split_by_episode(windows, d.val_fraction, d.stride, d.train_episodes,
+                                          d.train_fraction)
     return PriorData(windows, train_idx, val_idx, windows.normalizer,
                      tuple(windows.embodiments), tuple(resolved))
-
-
-def split_by_episode(windows: Any, val_fraction: float,
-                     stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Window indices of training and held-out episodes: the last `ceil(E * val_fraction)`
-    episodes of each dataset (none for a one-episode dataset) are held out; training windows
-    start every `stride` steps inside an episode."""
-    train, val = [], []
-    offsets = np.cumsum([0] + [t.num_frames for t in windows.tables])
-    for k, table in enumerate(windows.tables):
-        offset = int(offsets[k])
-        n_ep = len(table.starts)
-        n_val = _held_out_count(n_ep, val_fraction)
-        for e, (s, t) in enumerate(zip(table.starts, table.ends, strict=True)):
-            frames = np.arange(s, t) + offset
-            if e >= n_ep - n_val:
-                val.append(frames)
-            else:
-                train.append(frames[::stride])
-    empty = np.zeros(0, dtype=np.int64)
-    return (np.concatenate(train) if train else empty), (np.concatenate(val) if val else empty)
-
-
-def _held_out_count(episodes: int, val_fraction: float) -> int:
-    """Episodes held out of a dataset of `episodes` (never all of them)."""
-    return min(episodes - 1, math.ceil(episodes * val_fraction)) if val_fraction > 0 else 0
 
 
 def run_config_dict(cfg: PriorRunConfig, paths: Sequence[str]) -> dict[str, Any]:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from motionprior.data.split import split_by_episode, training_frames
 from motionprior.data.stats import Normalizer
 from motionprior.errors import ConfigError
-from motionprior.prior.pretrain import _held_out_count, split_by_episode
 from motionprior.vla.config import VLARunConfig
 
 
@@ -64,6 +64,7 @@ def load_vla_data(paths: Sequence[str | Path], cfg: VLARunConfig,
     chunk = max(m.chunk, m.token_chunk, 1)
     wc = WindowConfig(chunk=chunk, history=m.flow.history_len, d_max=m.d_max, images=True,
                       cameras=m.cameras)
+    d = cfg.data
     if normalizer is not None:
         unknown = sorted({t.key for t in tables} - set(normalizer.keys))
         if unknown:
@@ -73,11 +74,11 @@ def load_vla_data(paths: Sequence[str | Path], cfg: VLARunConfig,
                               f"knows {knows}); pretrain it with data of this robot too")
     else:
         normalizer = fit_normalizer(tables, frames=[
-            np.arange(t.starts[0], t.ends[-1 - _held_out_count(len(t.starts),
-                                                               cfg.data.val_fraction)])
+            training_frames(t, d.val_fraction, d.train_episodes, d.train_fraction)
             for t in tables])
     windows = WindowDataset(tables, wc, normalizer=normalizer)
-    train_idx, val_idx = split_by_episode(windows, cfg.data.val_fraction, cfg.data.stride)
+    train_idx, val_idx = split_by_episode(windows, d.val_fraction, d.stride, d.train_episodes,
+                                          d.train_fraction)
     return VLAData(windows, train_idx, val_idx, normalizer, tuple(resolved))
 
 

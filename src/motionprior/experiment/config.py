@@ -1,0 +1,167 @@
+"""What an experiment compares: arms (policy recipes) x seeds x demonstrations x stage-1 data.
+
+An *arm* is one way to train a policy: a `motionprior train` variant and its flags, optionally
+started from an Idea-B motion pretraining (`motion_init`). `ARMS` holds the named ones every
+study uses; a config file may add its own. `PRESETS` are the named experiments:
+
+- `first-comparison`: the issue-10 study: tokens, motion+tokens, motion-pretrained
+  motion+tokens and flow on xemb13, 10 demonstrations per pair, one seed, `cpu` preset.
+- `prior-comparison`: the issue-11 study: flow vs flow+prior and its ablations, tokens vs
+  motion+tokens, and motion+flow+prior; 3 seeds.
+- `quickstart`: what `make demo` runs (minutes).
+- `cpu-study`: the full grid on this kind of machine: xemb13, 3 seeds, 5/10/25 demos, stage-1
+  data at 1/4, 1/2 and all.
+- `paper`: GPU-sized (`paper` presets, 50 episodes per pair); run each cell with
+  `accelerate launch` (see the README).
+
+A config file (TOML) names a preset to start from and overrides fields:
+
+    preset = "prior-comparison"
+    seeds = [0, 1]
+    arms = ["flow", "flow-lr"]
+    [custom_arms.flow-lr]     # a new arm
+    variant = "flow"
+    flags = ["--lr", "1e-3"]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from motionprior.errors import ConfigError, UnknownNameError
+
+
+@dataclass(frozen=True)
+class Arm:
+    """A policy recipe: `train --variant VARIANT FLAGS...` (after `pretrain-motion` when
+    `motion_init`)."""
+
+    variant: str
+    flags: tuple[str, ...] = ()
+    motion_init: bool = False
+
+    @property
+    def uses_prior(self) -> bool:
+        return self.variant.endswith("+prior")
+
+
+ARMS: dict[str, Arm] = {
+    "tokens": Arm("tokens"),
+    "motion+tokens": Arm("motion+tokens"),
+    "motion-pre+motion+tokens": Arm("motion+tokens", motion_init=True),
+    "flow": Arm("flow"),
+    "flow+prior": Arm("flow+prior"),
+    "flow+prior-no-distill": Arm("flow+prior", ("--no-distill",)),
+    "flow+prior-no-history": Arm("flow+prior", ("--no-history",)),
+    "flow+prior-no-reuse": Arm("flow+prior", ("--no-decoder-reuse",)),
+    "flow+prior-frozen": Arm("flow+prior", ("--freeze-decoder",)),
+    "motion+flow+prior": Arm("motion+flow+prior"),
+    "motion-pre+motion+flow+prior": Arm("motion+flow+prior", motion_init=True),
+}
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """A grid; every cell is (arm, seed, demos[, prior fraction for +prior arms]).
+
+    demos: training demonstrations per pair (the collection adds the held-out ones).
+    prior_fractions: share of the stage-1 action data each prior is pretrained on.
+    curve_every / curve_episodes: closed-loop success every N training steps on that many
+    episodes per pair (learning curves; 0 = off). parallel: cells run at once (one thread
+    each).
+    """
+
+    arms: tuple[str, ...]
+    suite: str = "xemb13"
+    seeds: tuple[int, ...] = (0,)
+    demos: tuple[int, ...] = (10,)
+    prior_fractions: tuple[float, ...] = (1.0,)
+    preset: str = "cpu"
+    steps: int | None = None
+    eval_episodes: int = 20
+    image_size: int = 128
+    prior_suite: str = "prior"
+    prior_demos: int = 50
+    prior_preset: str = "quickstart"
+    prior_data: tuple[str, ...] = ()
+    curve_every: int = 0
+    curve_episodes: int = 3
+    parallel: int = 2
+    custom_arms: dict[str, Arm] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("arms", "seeds", "demos", "prior_fractions", "prior_data"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        for name in self.arms:
+            if name not in self.all_arms:
+                raise UnknownNameError("arm", name, list(self.all_arms))
+        if not self.arms or not self.seeds or not self.demos or not self.prior_fractions:
+            raise ConfigError("arms, seeds, demos and prior_fractions must not be empty")
+        if min(self.demos) < 1 or min(self.seeds) < 0 or self.eval_episodes < 1:
+            raise ConfigError("demos and eval_episodes must be >= 1 and seeds >= 0")
+        if not all(0 < f <= 1 for f in self.prior_fractions):
+            raise ConfigError(f"prior_fractions must be in (0, 1], got {self.prior_fractions}")
+        if self.parallel < 1 or self.curve_every < 0 or self.curve_episodes < 1:
+            raise ConfigError("parallel and curve_episodes must be >= 1, curve_every >= 0")
+
+    @property
+    def all_arms(self) -> dict[str, Arm]:
+        return {**ARMS, **self.custom_arms}
+
+    def arm(self, name: str) -> Arm:
+        return self.all_arms[name]
+
+
+FIRST_ARMS = ("tokens", "motion+tokens", "motion-pre+motion+tokens", "flow")
+PRIOR_ARMS = ("flow", "flow+prior", "flow+prior-no-distill", "flow+prior-no-history", "tokens",
+              "motion+tokens", "motion+flow+prior")
+PRESETS: dict[str, ExperimentConfig] = {
+    "first-comparison": ExperimentConfig(arms=FIRST_ARMS),
+    "prior-comparison": ExperimentConfig(arms=PRIOR_ARMS, seeds=(0, 1, 2), curve_every=1000),
+    "quickstart": ExperimentConfig(
+        arms=("flow", "flow+prior", "motion+flow+prior"),
+        suite="metaworld/reach-v3,metaworld/drawer-open-v3,robosuite/Lift/Panda@20hz",
+        demos=(5,), preset="quickstart", eval_episodes=5, image_size=64,
+        prior_suite="metaworld/reach-v3,metaworld/drawer-open-v3,metaworld/push-v3,"
+        "robosuite/Lift/Panda@20hz,robosuite/Lift/UR5e@20hz", prior_demos=20),
+    "cpu-study": ExperimentConfig(arms=PRIOR_ARMS, seeds=(0, 1, 2), demos=(5, 10, 25),
+                                  prior_fractions=(0.25, 0.5, 1.0), curve_every=1000),
+    "paper": ExperimentConfig(arms=PRIOR_ARMS, seeds=(0, 1, 2), demos=(5, 10, 25, 50),
+                              prior_fractions=(0.25, 0.5, 1.0), preset="paper",
+                              prior_preset="paper", eval_episodes=50, image_size=224,
+                              prior_demos=200, curve_every=10_000, parallel=1),
+}
+
+
+def load_experiment(name_or_path: str) -> ExperimentConfig:
+    """A named preset, or a TOML file (`preset = NAME` to start from, then any field)."""
+    if name_or_path in PRESETS:
+        return PRESETS[name_or_path]
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise UnknownNameError("experiment (a preset name or a .toml file)", name_or_path,
+                               list(PRESETS))
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML ({e})") from None
+    preset_name = data.pop("preset", "first-comparison")
+    base = PRESETS.get(preset_name)
+    if base is None:
+        raise UnknownNameError("experiment preset", str(preset_name), list(PRESETS))
+    try:
+        arms = {name: Arm(**{**spec, "flags": tuple(spec.get("flags", ()))})
+                for name, spec in data.pop("custom_arms", {}).items()}
+    except TypeError as e:
+        raise ConfigError(f"{path}: a custom arm takes variant, flags and motion_init ({e})"
+                          ) from None
+    fields = {f.name for f in dataclasses.fields(ExperimentConfig)}
+    unknown = sorted(set(data) - fields)
+    if unknown:
+        raise ConfigError(f"{path}: unknown keys {unknown}; known: {sorted(fields)}")
+    if arms and "arms" not in data:
+        data["arms"] = (*base.arms, *arms)
+    return dataclasses.replace(base, **data, custom_arms={**base.custom_arms, **arms})

@@ -1,0 +1,145 @@
+"""Run a plan's jobs as `motionprior` subprocesses, several at once, resumably.
+
+A finished job leaves `root/state/<job>.json` (its command and wall time) and is skipped on the
+next run; a job whose recorded command differs is refused (a different experiment: use another
+root). An unfinished training or pretraining restarts with `--resume` from its newest
+checkpoint; collection and evaluation resume by themselves. Each job logs to
+`root/logs/<job>.log`. A failing job stops its dependents only; the rest go on, and the end
+says which failed and how to rerun them. Ctrl-C stops every child; the state stays resumable.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from motionprior import atomic
+from motionprior.errors import ConfigError
+from motionprior.experiment.plan import Job
+
+
+@dataclass
+class RunReport:
+    done: list[str] = field(default_factory=list)  # finished now or before
+    failed: dict[str, str] = field(default_factory=dict)  # job -> log file
+    blocked: list[str] = field(default_factory=list)  # a dependency failed
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def safe_name(job: str) -> str:
+    return job.replace("/", "__").replace(":", "-")
+
+
+def state_file(root: Path, job: Job) -> Path:
+    return root / "state" / f"{safe_name(job.name)}.json"
+
+
+def finished(root: Path, job: Job) -> bool:
+    """True if `job` finished with this command before (ConfigError if with another)."""
+    path = state_file(root, job)
+    if not path.exists():
+        return False
+    record = json.loads(path.read_text())
+    if record.get("argv") != list(job.argv):
+        raise ConfigError(f"job {job.name} finished before with another command "
+                          f"({' '.join(record.get('argv', []))}); use a new experiment folder")
+    return True
+
+
+def expand(argv: Sequence[str]) -> list[str]:
+    """Glob-expand every argument holding `*` (sorted; an empty match is an error)."""
+    out: list[str] = []
+    for arg in argv:
+        if "*" in arg:
+            matches = sorted(glob.glob(arg))
+            if not matches:
+                raise ConfigError(f"nothing matches {arg}")
+            out += matches
+        else:
+            out.append(arg)
+    return out
+
+
+def command(job: Job) -> list[str]:
+    argv = expand(job.argv)
+    if job.resumable and (Path(job.out) / "checkpoints").is_dir():
+        argv.append("--resume")
+    return [sys.executable, "-m", "motionprior", *argv]
+
+
+def run_plan(jobs: Sequence[Job], root: str | Path, *, parallel: int = 2,
+             log: Callable[[str], None] = print, poll: float = 1.0) -> RunReport:
+    """Run every unfinished job whose dependencies finished, `parallel` at a time, in plan
+    order."""
+    root = Path(root)
+    (root / "logs").mkdir(parents=True, exist_ok=True)
+    report = RunReport()
+    pending: list[Job] = []
+    for job in jobs:
+        if finished(root, job):
+            report.done.append(job.name)
+        else:
+            pending.append(job)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE",
+           "MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl")}
+    running: dict[str, tuple[subprocess.Popen, float, Job, Path]] = {}
+    total = len(jobs)
+    try:
+        while pending or running:
+            for name, (proc, start, job, log_path) in list(running.items()):
+                if proc.poll() is None:
+                    continue
+                del running[name]
+                took = time.time() - start
+                if proc.returncode == 0:
+                    atomic.write_json(state_file(root, job), {
+                        "argv": list(job.argv), "seconds": round(took, 1),
+                        "finished": time.strftime("%Y-%m-%d %H:%M:%S")})
+                    report.done.append(name)
+                    report.seconds[name] = took
+                    log(f"[{len(report.done)}/{total}] done {name} in {took / 60:.1f} min")
+                else:
+                    report.failed[name] = str(log_path)
+                    log(f"FAILED {name} (exit {proc.returncode}); see {log_path}")
+            for job in list(pending):
+                if any(d in report.failed or d in report.blocked for d in job.deps):
+                    pending.remove(job)
+                    report.blocked.append(job.name)
+            while len(running) < parallel:
+                ready = next((j for j in pending if all(d in report.done for d in j.deps)),
+                             None)
+                if ready is None:
+                    break
+                pending.remove(ready)
+                log_path = root / "logs" / f"{safe_name(ready.name)}.log"
+                try:
+                    argv = command(ready)
+                except ConfigError as e:
+                    report.failed[ready.name] = str(e)
+                    log(f"FAILED {ready.name}: {e}")
+                    continue
+                log(f"start {ready.name}")
+                with open(log_path, "a") as fh:
+                    fh.write(f"\n$ {' '.join(argv)}\n")
+                    fh.flush()
+                    proc = subprocess.Popen(argv, stdout=fh, stderr=subprocess.STDOUT, env=env)
+                running[ready.name] = (proc, time.time(), ready, log_path)
+            if not running and pending and not any(
+                    all(d in report.done for d in j.deps) for j in pending):
+                report.blocked += [j.name for j in pending]
+                break
+            time.sleep(poll)
+    except KeyboardInterrupt:
+        for proc, *_ in running.values():
+            proc.terminate()
+        for proc, *_ in running.values():
+            proc.wait()
+        raise
+    return report

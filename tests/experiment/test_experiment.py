@@ -1,0 +1,132 @@
+"""Experiment grids: the plan, the resumable parallel runner, the results and the CLI."""
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from motionprior.cli import main
+from motionprior.errors import ConfigError, UnknownNameError
+from motionprior.experiment import runner
+from motionprior.experiment.config import ExperimentConfig, load_experiment
+from motionprior.experiment.plan import Job, build_plan
+from motionprior.experiment.results import bootstrap_interval, group_results, markdown_table
+
+
+def test_plan_of_a_toml_config(tmp_path):
+    path = tmp_path / "study.toml"
+    path.write_text('preset = "first-comparison"\nseeds = [0, 1]\narms = ["flow", '
+                    '"motion-pre+motion+tokens", "flow+prior", "mine"]\nprior_fractions = '
+                    '[0.5, 1.0]\ndemos = [5]\n[custom_arms.mine]\nvariant = "tokens"\nflags = '
+                    '["--lr", "1e-3"]\n')
+    cfg = load_experiment(str(path))
+    jobs = {j.name: j for j in build_plan(cfg, tmp_path / "x")}
+    assert jobs["collect-demos"].argv[:5] == ("collect", "--suite", "xemb13", "--demos", "6")
+    assert "train:flow+prior/d5_s1_f0.5" in jobs and "train:flow/d5_s1" in jobs
+    fp = jobs["train:flow+prior/d5_s1_f0.5"]
+    assert fp.deps == ("label-demos", "prior-f0.5") and fp.resumable
+    assert fp.argv[fp.argv.index("--prior") + 1].endswith("prior/f0.5")
+    assert "--prior" not in jobs["train:flow/d5_s0"].argv
+    mine = jobs["train:mine/d5_s0"].argv
+    assert mine[:3] == ("train", "--variant", "tokens") and mine[-2:] == ("--lr", "1e-3")
+    assert jobs["train:motion-pre+motion+tokens/d5_s1"].deps == ("label-demos",
+                                                                 "motion-d5_s1")
+    assert jobs["prior-f0.5"].argv[jobs["prior-f0.5"].argv.index("--train-fraction") + 1] == "0.5"
+    assert jobs["eval:flow/d5_s0"].deps == ("train:flow/d5_s0",)
+    assert sum(n.startswith("train:") for n in jobs) == 2 * (1 + 1 + 2 + 1)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('arms = ["nope"]', "unknown arm 'nope'; known:"),
+    ('seeds = []', "must not be empty"),
+    ('prior_fractions = [0]', r"prior_fractions must be in \(0, 1\]"),
+    ('colour = "red"', r"unknown keys \['colour'\]"),
+    ('preset = "huge"', "unknown experiment preset 'huge'"),
+    ('seeds = [', "not valid TOML"),
+])
+def test_bad_configs_are_refused(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises((ConfigError, UnknownNameError), match=message):
+        load_experiment(str(path))
+    with pytest.raises(UnknownNameError, match="unknown experiment .* 'missing.toml'"):
+        load_experiment("missing.toml")
+
+
+def fake_commands(monkeypatch):
+    """Jobs whose argv is ("py", CODE): run CODE in a fresh interpreter."""
+    monkeypatch.setattr(runner, "command", lambda job: [sys.executable, "-c", job.argv[1]])
+
+
+def test_runner_orders_resumes_and_isolates_failures(tmp_path, monkeypatch):
+    fake_commands(monkeypatch)
+    marker = tmp_path / "order.txt"
+    write = "open({!r}, 'a').write({!r})"
+    jobs = [Job("a", ("py", write.format(str(marker), "a"))),
+            Job("b", ("py", write.format(str(marker), "b")), ("a",)),
+            Job("bad", ("py", "import sys; sys.exit(3)")),
+            Job("after-bad", ("py", write.format(str(marker), "x")), ("bad",)),
+            Job("c", ("py", write.format(str(marker), "c")), ("b",))]
+    report = runner.run_plan(jobs, tmp_path, parallel=2, log=lambda s: None, poll=0.05)
+    assert marker.read_text() == "abc"  # dependencies first; the failed job's dependent never
+    assert sorted(report.done) == ["a", "b", "c"] and list(report.failed) == ["bad"]
+    assert report.blocked == ["after-bad"]
+    assert "$ " in (tmp_path / "logs" / "bad.log").read_text()
+    again = runner.run_plan(jobs, tmp_path, parallel=2, log=lambda s: None, poll=0.05)
+    assert marker.read_text() == "abc" and sorted(again.done) == ["a", "b", "c"]  # skipped
+    changed = [Job("a", ("py", "print('other')"))]
+    with pytest.raises(ConfigError, match="job a finished before with another command"):
+        runner.run_plan(changed, tmp_path, log=lambda s: None)
+
+
+def test_command_expands_globs_and_resumes_trainings(tmp_path):
+    (tmp_path / "d1").mkdir()
+    (tmp_path / "d2").mkdir()
+    job = Job("t", ("train", "--data", str(tmp_path / "d*")), out=str(tmp_path / "run"),
+              resumable=True)
+    argv = runner.command(job)
+    assert argv[1:3] == ["-m", "motionprior"]
+    assert argv[3:] == ["train", "--data", str(tmp_path / "d1"), str(tmp_path / "d2")]
+    (tmp_path / "run" / "checkpoints").mkdir(parents=True)
+    assert runner.command(job)[-1] == "--resume"
+    with pytest.raises(ConfigError, match="nothing matches"):
+        runner.command(Job("t", ("train", str(tmp_path / "none*"))))
+
+
+def summary(rates, episodes=10):
+    return {"pairs": {p: {"successes": int(r * episodes), "episodes": episodes}
+                      for p, r in rates.items()}}
+
+
+def test_results_pool_seeds_with_a_two_level_bootstrap(tmp_path):
+    cfg = ExperimentConfig(arms=("flow", "tokens"), seeds=(0, 1))
+    rates = {0: {"mw/a": 1.0, "mw/b": 0.5}, 1: {"mw/a": 0.6, "mw/b": 0.5}}
+    for seed, r in rates.items():
+        out = tmp_path / "eval" / "flow" / f"d10_s{seed}"
+        out.mkdir(parents=True)
+        (out / "summary.json").write_text(json.dumps(summary(r)))
+    (groups,) = group_results(cfg, tmp_path)
+    assert groups["arm"] == "flow" and groups["seeds"] == [0, 1]
+    assert groups["per_seed"] == pytest.approx([0.75, 0.55]) and groups["mean"] == 0.65
+    assert groups["ci_low"] < 0.65 < groups["ci_high"]
+    assert groups["pairs"]["mw/a"]["success"] == 0.8 and groups["pairs"]["mw/a"]["episodes"] == 20
+    table = markdown_table([groups])
+    assert "| flow | 10 | - | 2 | **65.0%**" in table and "| a | b |" in table
+    # all successes: a degenerate interval; one seed: the episode bootstrap only
+    k, n = np.array([[10, 10]]), np.array([[10, 10]])
+    assert bootstrap_interval(k, n) == (1.0, 1.0)
+    low, high = bootstrap_interval(np.array([[5, 5]]), n)
+    assert 0.25 <= low < 0.5 < high <= 0.75
+
+
+def test_cli_dry_run_and_only(tmp_path, capsys):
+    out = tmp_path / "exp"
+    assert main(["experiment", "first-comparison", "--out", str(out), "--dry-run",
+                 "--only", "eval:flow/*"]) == 0
+    text = capsys.readouterr().out
+    assert "[todo] eval:flow/d10_s0" in text and "[todo] collect-demos" in text
+    assert "tokens" not in text.replace("motion-tokens", "") and "4 jobs" in text
+    assert main(["experiment", "first-comparison", "--out", str(out), "--dry-run", "--only",
+                 "nothing*"]) == 2
+    assert "no job matches ['nothing*']" in capsys.readouterr().err
