@@ -36,6 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "(their unfinished dependencies too); repeatable")
     p.add_argument("--dry-run", action="store_true",
                    help="print the jobs and their commands, run nothing")
+    p.add_argument("--report-only", action="store_true",
+                   help="rebuild report.html / report.md from what has finished, run nothing")
     p.set_defaults(func=run)
 
 
@@ -63,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     from motionprior.experiment.config import load_experiment
     from motionprior.experiment.plan import build_plan
     from motionprior.experiment.results import group_results, markdown_table
-    from motionprior.experiment.runner import finished, run_plan
+    from motionprior.experiment.runner import RunReport, finished, run_plan
+    from motionprior.report.build import build_report
 
     cfg = load_experiment(args.config)
     root = Path(args.out)
@@ -75,13 +78,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"[{state}] {job.name}{after}\n    motionprior {' '.join(job.argv)}")
         print(f"{len(jobs)} jobs")
         return 0
-    report = run_plan(jobs, root, parallel=args.parallel or cfg.parallel)
+    report = RunReport() if args.report_only else run_plan(
+        jobs, root, parallel=args.parallel or cfg.parallel)
     groups = group_results(cfg, root)
     atomic.write_json(root / "results.json", {"groups": groups,
                                               "seconds": report.seconds})
     atomic.write_text(root / "results.md", markdown_table(groups) + "\n")
+    page, _ = build_report(cfg, root, title=f"motionprior experiment {args.config}")
     print(markdown_table(groups))
-    print(f"results: {root / 'results.md'} and results.json")
+    print(f"report: {page} (and report.md, results.json)")
     if report.failed or report.blocked:
         for name, where in report.failed.items():
             print(f"failed: {name} (log: {where})")

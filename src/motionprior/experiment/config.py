@@ -8,6 +8,7 @@ study uses; a config file may add its own. `PRESETS` are the named experiments:
   motion+tokens and flow on xemb13, 10 demonstrations per pair, one seed, `cpu` preset.
 - `prior-comparison`: the issue-11 study: flow vs flow+prior and its ablations, tokens vs
   motion+tokens, and motion+flow+prior; 3 seeds.
+- `debug`: seconds-sized runs of every kind of job (the tests build a full report from it).
 - `quickstart`: what `make demo` runs (minutes).
 - `cpu-study`: the full grid on this kind of machine: xemb13, 3 seeds, 5/10/25 demos, stage-1
   data at 1/4, 1/2 and all.
@@ -70,8 +71,8 @@ class ExperimentConfig:
     demos: training demonstrations per pair (the collection adds the held-out ones).
     prior_fractions: share of the stage-1 action data each prior is pretrained on.
     curve_every / curve_episodes: closed-loop success every N training steps on that many
-    episodes per pair (learning curves; 0 = off). parallel: cells run at once (one thread
-    each).
+    episodes per pair (learning curves; 0 = off). max_steps: episode length cap of the
+    evaluations (None: each suite's). parallel: cells run at once (one thread each).
     """
 
     arms: tuple[str, ...]
@@ -82,6 +83,7 @@ class ExperimentConfig:
     preset: str = "cpu"
     steps: int | None = None
     eval_episodes: int = 20
+    max_steps: int | None = None
     image_size: int = 128
     prior_suite: str = "prior"
     prior_demos: int = 50
@@ -120,7 +122,13 @@ PRIOR_ARMS = ("flow", "flow+prior", "flow+prior-no-distill", "flow+prior-no-hist
               "motion+tokens", "motion+flow+prior")
 PRESETS: dict[str, ExperimentConfig] = {
     "first-comparison": ExperimentConfig(arms=FIRST_ARMS),
-    "prior-comparison": ExperimentConfig(arms=PRIOR_ARMS, seeds=(0, 1, 2), curve_every=1000),
+    "prior-comparison": ExperimentConfig(arms=PRIOR_ARMS, seeds=(0, 1, 2), curve_every=1000,
+                                         curve_episodes=2),
+    "debug": ExperimentConfig(
+        arms=("flow", "motion+flow+prior"), suite="metaworld/reach-v3", demos=(2, 3),
+        prior_fractions=(0.5, 1.0), preset="debug", eval_episodes=1, max_steps=20,
+        image_size=32, prior_suite="metaworld/reach-v3,metaworld/push-v3", prior_demos=3,
+        prior_preset="debug"),
     "quickstart": ExperimentConfig(
         arms=("flow", "flow+prior", "motion+flow+prior"),
         suite="metaworld/reach-v3,metaworld/drawer-open-v3,robosuite/Lift/Panda@20hz",

@@ -71,9 +71,9 @@ def build_plan(cfg: ExperimentConfig, root: str | Path) -> list[Job]:
     jobs = [Job("collect-demos", ("collect", "--suite", cfg.suite, "--demos", str(collect_n),
                                   "--image-size", str(cfg.image_size), "--out", str(demos_dir),
                                   "--quiet"), out=str(demos_dir), kind="collect"),
-            Job("label-demos", ("label", str(demos_dir / "*")), ("collect-demos",),
+            Job("label-demos", ("label", f"{demos_dir}/*/"), ("collect-demos",),
                 kind="label")]
-    demo_data = ("--data", str(demos_dir / "*"))
+    demo_data = ("--data", f"{demos_dir}/*/")
     grid = cells(cfg)
     if any(cfg.arm(c.arm).uses_prior for c in grid):
         jobs.append(Job("collect-prior", ("collect", "--suite", cfg.prior_suite, "--demos",
@@ -83,7 +83,7 @@ def build_plan(cfg: ExperimentConfig, root: str | Path) -> list[Job]:
         for frac in cfg.prior_fractions:
             out = r / "prior" / f"f{frac:g}"
             jobs.append(Job(f"prior-f{frac:g}", (
-                "pretrain-prior", "--data", str(prior_dir / "*"), *cfg.prior_data, "--out",
+                "pretrain-prior", "--data", f"{prior_dir}/*/", *cfg.prior_data, "--out",
                 str(out), "--preset", cfg.prior_preset, "--train-fraction", f"{frac:g}",
                 "--no-progress"), ("collect-prior",), str(out), True, "pretrain-prior"))
     motion_done: set[str] = set()
@@ -116,6 +116,8 @@ def build_plan(cfg: ExperimentConfig, root: str | Path) -> list[Job]:
         jobs.append(Job(f"eval:{name}", ("eval", "--policy", str(run), "--suite", cfg.suite,
                                          "--episodes", str(cfg.eval_episodes), "--image-size",
                                          str(cfg.image_size), "--workers", "1", "--videos",
-                                         "1", "--quiet", "--out", str(ev)),
+                                         "1", "--quiet", "--out", str(ev),
+                                         *(["--max-steps", str(cfg.max_steps)]
+                                           if cfg.max_steps else [])),
                         (f"train:{name}",), str(ev), False, "eval"))
     return jobs

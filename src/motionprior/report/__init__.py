@@ -1,0 +1,1 @@
+"""The experiment report: figures, the embedding picture, sections, HTML and Markdown."""
