@@ -31,7 +31,7 @@ def test_debug_experiment_builds_a_full_report(tmp_path, capsys):
                      ("motion+flow+prior", 3, 1.0)}
     for g in results["groups"]:
         assert g["pairs"]["metaworld/reach-v3"]["episodes"] == 1
-    for name in ("success", "curve_loss", "scarce", "stage1", "labels", "labeled_episode",
+    for name in ("success", "curve_mse", "scarce", "stage1", "labels", "labeled_episode",
                  "embeddings"):
         png = out / "figures" / f"{name}.png"
         assert png.read_bytes()[:4] == b"\x89PNG", name

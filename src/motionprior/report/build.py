@@ -106,7 +106,8 @@ def curves_section(cfg: ExperimentConfig, groups: list[dict], curves: dict,
                    fig_dir: Path) -> Section:
     s = Section("Learning curves")
     drew = False
-    for metric, name, label in (("loss", "curve_loss.png", "validation loss"),
+    for metric, name, label in (("action_mse", "curve_mse.png",
+                                 "validation action MSE (normalized units, decoded chunks)"),
                                 ("success", "curve_success.png", "closed-loop success")):
         if figures.learning_curves(curves, metric, fig_dir / name, ylabel=label):
             s.img(fig_dir / name, f"{label} against training step (mean over seeds, "
@@ -174,7 +175,8 @@ def render_html(title: str, stamp: str, sections: list[Section]) -> str:
                                + "</tr>" for r in block[2])
                 out.append(f"<table><tr>{head}</tr>{body}</table>")
             else:
-                out.append(f"<figure><img src='{_image_data(block[1])}'><figcaption>"
+                size = " style='width:256px;image-rendering:pixelated'" if kind == "gif" else ""
+                out.append(f"<figure><img src='{_image_data(block[1])}'{size}><figcaption>"
                            f"{html.escape(block[2])}</figcaption></figure>")
     out.append("</body></html>")
     return "\n".join(out)

@@ -42,8 +42,7 @@ def success_per_pair(groups: Sequence[Mapping[str, Any]], out: str | os.PathLike
     pairs = sorted({p for g in groups for p in g["pairs"]})
     labels = [short_pair(p) for p in pairs] + ["suite mean"]
     width = 0.8 / max(len(groups), 1)
-    fig, ax = plt.subplots(figsize=(max(6, 0.55 * len(labels) * max(len(groups), 1) ** 0.5 + 3),
-                                    4))
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.5 * len(labels) * len(groups) ** 0.5 + 2), 4.6))
     x = np.arange(len(labels))
     for i, g in enumerate(groups):
         vals = [g["pairs"].get(p, {}).get("success", np.nan) for p in pairs] + [g["mean"]]
@@ -56,9 +55,8 @@ def success_per_pair(groups: Sequence[Mapping[str, Any]], out: str | os.PathLike
     ax.set_xticks(x, labels, rotation=45, ha="right", fontsize=8)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("success rate")
-    ax.legend(fontsize=7, ncol=2)
-    ax.set_title("closed-loop success per pair (Wilson 95%; suite mean: bootstrap over seeds "
-                 "and episodes)", fontsize=9)
+    ax.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.3))
+    ax.set_title("closed-loop success per pair", fontsize=10)
     _save(fig, out)
 
 
@@ -127,7 +125,9 @@ def label_distribution(counts: Mapping[str, Counter], out: str | os.PathLike,
                        top: int = 12) -> None:
     """Horizontal bars of the most frequent motion labels per embodiment (share of steps)."""
     plt = _plt()
-    fig, axes = plt.subplots(1, len(counts), figsize=(3.6 * len(counts), 4.2), squeeze=False)
+    rows = max(min(top, len(c)) for c in counts.values())
+    fig, axes = plt.subplots(1, len(counts), figsize=(3.6 * len(counts), 1.0 + 0.28 * rows),
+                             squeeze=False)
     for ax, (emb, c) in zip(axes[0], sorted(counts.items()), strict=True):
         total = sum(c.values()) or 1
         common = c.most_common(top)[::-1]
