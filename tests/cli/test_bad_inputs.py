@@ -12,7 +12,7 @@ import pytest
 
 from motionprior.cli import build_parser, main
 from motionprior.cli.checks import RANGES
-from motionprior.errors import ConfigError, MotionpriorError
+from motionprior.errors import ConfigError
 
 
 # -- class 3: every count is range-checked -------------------------------------------------
@@ -148,24 +148,10 @@ def test_label_plot_refuses_to_overwrite_a_foreign_file(datasets, tmp_path, expe
 
 # -- class 8: the demo validates every flag before its first phase --------------------------
 @pytest.mark.parametrize("flags, message", [
-    (["--prior-steps", "0"], "--prior-steps must be >= 1, got 0"),
-    (["--eval-episodes", "-1"], "--eval-episodes must be >= 1, got -1"),
-    (["--demos", "0"], "--demos must be >= 1, got 0"),
+    (["--parallel", "0"], "--parallel must be >= 1, got 0"),
 ])
 def test_demo_fails_at_once_on_a_bad_flag(flags, message, tmp_path, expect_error):
     start = time.perf_counter()
     expect_error(["demo", "--out", str(tmp_path / "demo"), *flags], message)
-    assert time.perf_counter() - start < 5.0
-
-
-def test_quickstart_config_and_a_small_batch(datasets):
-    from motionprior.quickstart import QuickstartConfig, _batch_flag
-
-    with pytest.raises(ConfigError, match="--prior-steps must be >= 1, got 0"):
-        QuickstartConfig(prior_steps=0)
-    with pytest.raises(MotionpriorError, match="unknown metaworld task 'no-such-task-v3'"):
-        QuickstartConfig(pairs=("metaworld/no-such-task-v3",))
-    # one episode of 40 steps: 40 training windows, fewer than the preset's batch of 256
-    assert _batch_flag([str(datasets["one"])], "quickstart") == ["--batch-size", "40"]
-    assert _batch_flag([str(datasets["ok"])], "quickstart") == ["--batch-size", "80"]  # 2 of 3
-    assert _batch_flag([str(datasets["ok"])] * 4, "quickstart") == []  # 320 windows
+    assert time.perf_counter() - start < 20.0  # before any phase (a phase takes minutes)
+    assert not (tmp_path / "demo").exists()

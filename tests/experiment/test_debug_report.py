@@ -1,5 +1,6 @@
-"""The `debug` experiment end to end through the CLI: every job kind runs for real, a killed
-grid resumes, and the report has every section, drawn from those runs."""
+"""`motionprior demo --preset debug` (the `debug` experiment) end to end through the CLI:
+every job kind runs for real, a stopped grid resumes, and the report has every section,
+drawn from those runs."""
 
 import json
 import re
@@ -16,10 +17,14 @@ def test_debug_experiment_builds_a_full_report(tmp_path, capsys):
     assert main(["experiment", "debug", "--out", str(out), "--only", "eval:flow/d2_s0"]) == 0
     first = capsys.readouterr().out
     assert "done eval:flow/d2_s0" in first and "train:flow/d3_s0" not in first
-    assert main(["experiment", "debug", "--out", str(out)]) == 0
+    assert main(["demo", "--preset", "debug", "--out", str(out)]) == 0  # `make demo`, tiny
     text = capsys.readouterr().out
+    assert "motion words of a few demonstrations:" in text
+    assert re.search(r"metaworld_reach-v3, episode 0: 0\.0-\d\.\ds \w", text)
+    assert "== done in" in text and "Report:" in text
+    assert re.search(r"motion\+flow\+prior: \d+% \[\d+%, \d+%\]", text.splitlines()[-1])
     assert "start collect-demos" not in text and "start train:flow/d2_s0" not in text  # kept
-    assert "start train:motion+flow+prior/d3_s0_f1" in text and "report:" in text
+    assert "start train:motion+flow+prior/d3_s0_f1" in text
     md = (out / "report.md").read_text()
     headers = re.findall(r"^## (.+)$", md, flags=re.M)
     assert headers == list(SECTIONS)

@@ -58,15 +58,24 @@ def select(jobs, patterns):
     return [j for j in jobs if j.name in wanted]
 
 
+def write_results(cfg, root, title: str):
+    """results.json, results.md and the report of what has finished; the report's path."""
+    from motionprior import atomic
+    from motionprior.experiment.results import group_results, markdown_table
+    from motionprior.report.build import build_report
+
+    groups = group_results(cfg, root)
+    atomic.write_json(root / "results.json", {"groups": groups})
+    atomic.write_text(root / "results.md", markdown_table(groups) + "\n")
+    return build_report(cfg, root, title=title)[0]
+
+
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from motionprior import atomic
     from motionprior.experiment.config import load_experiment
     from motionprior.experiment.plan import build_plan
-    from motionprior.experiment.results import group_results, markdown_table
     from motionprior.experiment.runner import RunReport, finished, run_plan
-    from motionprior.report.build import build_report
 
     cfg = load_experiment(args.config)
     root = Path(args.out)
@@ -80,12 +89,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     report = RunReport() if args.report_only else run_plan(
         jobs, root, parallel=args.parallel or cfg.parallel)
-    groups = group_results(cfg, root)
-    atomic.write_json(root / "results.json", {"groups": groups,
-                                              "seconds": report.seconds})
-    atomic.write_text(root / "results.md", markdown_table(groups) + "\n")
-    page, _ = build_report(cfg, root, title=f"motionprior experiment {args.config}")
-    print(markdown_table(groups))
+    page = write_results(cfg, root, f"motionprior experiment {args.config}")
+    print((root / "results.md").read_text().rstrip())
     print(f"report: {page} (and report.md, results.json)")
     if report.failed or report.blocked:
         for name, where in report.failed.items():
