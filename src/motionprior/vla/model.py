@@ -59,7 +59,8 @@ class VLAModel(nn.Module):
         self.tokenizer = ActionTokenizer(vocab.bins)
         w, lm = cfg.width, language.hidden
         self.vision = VisionTokens(cfg.vision, cfg.vision_channels, w, cfg.vision_grid,
-                                   cfg.cameras, cfg.image_size, cfg.augment_shift)
+                                   cfg.cameras, cfg.image_size, cfg.augment_shift,
+                                   cfg.vision_pool)
         self.lang_proj = nn.Linear(lm, w)
         self.state_proj = nn.Linear(2 * cfg.d_max, w)
         self.embodiment = nn.Embedding(len(cfg.embodiments), w)

@@ -52,26 +52,54 @@ def random_shift(x: Tensor, shift: int, generator: torch.Generator | None) -> Te
     return out.permute(0, 3, 1, 2).contiguous()
 
 
+class KeypointPool(nn.Module):
+    """Spatial-softmax pooling (robomimic's image encoders): each of `k` attention maps over
+    the feature map gives a token from its expected (x, y) position in [-1, 1] and the
+    features it attends to, so a small object's exact place survives the pooling."""
+
+    def __init__(self, channels: int, k: int, width: int) -> None:
+        super().__init__()
+        self.logits = nn.Conv2d(channels, k, 1)
+        self.proj = nn.Linear(channels + 2, width)
+
+    def forward(self, h: Tensor) -> Tensor:
+        b, c, hh, ww = h.shape
+        attn = self.logits(h).flatten(2).softmax(-1)  # [B, K, HW]
+        ys, xs = torch.meshgrid(torch.linspace(-1, 1, hh, device=h.device),
+                                torch.linspace(-1, 1, ww, device=h.device), indexing="ij")
+        grid = torch.stack([xs.flatten(), ys.flatten()], -1).to(h.dtype)  # [HW, 2]
+        feats = attn @ h.flatten(2).transpose(1, 2)  # [B, K, C]
+        return self.proj(torch.cat([feats, attn @ grid], -1))
+
+
 class ConvEncoder(nn.Module):
-    """A small conv net per camera (weights shared across cameras) -> grid^2 tokens each."""
+    """A small conv net per camera (weights shared across cameras) -> grid^2 tokens each:
+    average-pooled cells (`pool="grid"`) or spatial-softmax keypoints (`pool="keypoints"`, the
+    last stage keeps its resolution so the keypoints have a finer map to move on)."""
 
     def __init__(self, channels: tuple[int, ...], width: int, grid: int,
-                 cameras: int) -> None:
+                 cameras: int, pool: str = "grid") -> None:
         super().__init__()
         layers: list[nn.Module] = []
         c_in = 3
-        for c in (*channels, width):
-            layers += [nn.Conv2d(c_in, c, 3, stride=2, padding=1),
+        stages = (*channels, width)
+        for i, c in enumerate(stages):
+            stride = 1 if pool == "keypoints" and i == len(stages) - 1 else 2
+            layers += [nn.Conv2d(c_in, c, 3, stride=stride, padding=1),
                        nn.GroupNorm(min(8, c), c), nn.GELU()]
             c_in = c
         self.net = nn.Sequential(*layers)
         self.grid = grid
+        self.keypoints = KeypointPool(width, grid * grid, width) if pool == "keypoints" else None
         self.pos = nn.Parameter(torch.randn(grid * grid, width) * 0.02)
         self.camera = nn.Parameter(torch.randn(cameras, width) * 0.02)
 
     def forward(self, x: Tensor, camera: int) -> Tensor:
         """`[B, 3, S, S]` float -> `[B, grid^2, width]`."""
-        h = F.adaptive_avg_pool2d(self.net(x), self.grid)
+        h = self.net(x)
+        if self.keypoints is not None:
+            return self.keypoints(h) + self.pos + self.camera[camera]
+        h = F.adaptive_avg_pool2d(h, self.grid)
         return h.flatten(2).transpose(1, 2) + self.pos + self.camera[camera]
 
 
@@ -108,11 +136,12 @@ class VisionTokens(nn.Module):
     """All cameras of an observation -> one token sequence (cameras in config order)."""
 
     def __init__(self, vision: str, channels: tuple[int, ...], width: int, grid: int,
-                 cameras: tuple[str, ...], image_size: int, shift: int) -> None:
+                 cameras: tuple[str, ...], image_size: int, shift: int,
+                 pool: str = "grid") -> None:
         super().__init__()
         self.cameras, self.image_size, self.shift = cameras, image_size, shift
         if vision == "conv":
-            self.encoder: nn.Module = ConvEncoder(channels, width, grid, len(cameras))
+            self.encoder: nn.Module = ConvEncoder(channels, width, grid, len(cameras), pool)
         else:
             self.encoder = HFVisionEncoder(vision.removeprefix("hf:"), width, grid,
                                            len(cameras))
