@@ -9,9 +9,9 @@ embodiment's width zero with mask False.
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
 import numpy as np
-import torch
 
 
 class StepHistory:
@@ -40,9 +40,11 @@ class StepHistory:
                              f"{list(action.shape)}")
         self._steps.append((state, action))
 
-    def batch(self) -> dict[str, torch.Tensor]:
+    def batch(self) -> dict[str, Any]:
         """`history_state`, `history_actions` `[1, K, D_max]` float and `history_mask`,
-        `history_state_mask` `[1, K, D_max]` bool."""
+        `history_state_mask` `[1, K, D_max]` bool tensors."""
+        import torch  # lazily, like the rest of motionprior.policy
+
         k, d = self.length, self.d_max
         states = np.zeros((1, k, d), np.float32)
         actions = np.zeros((1, k, d), np.float32)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from motionprior.data.stats import normalize, unnormalize
 from motionprior.errors import ConfigError, DataError, UnknownNameError
 from motionprior.policy.chunking import make_executor
 from motionprior.policy.history import StepHistory
@@ -69,8 +70,6 @@ class VLAPolicy:
         action = np.asarray(self.executor.act(lambda: self._query(batch)), dtype=np.float32)
         self.last_info = {"motion": self._words}
         if self.history is not None:
-            from motionprior.data.stats import normalize
-
             self.history.push(batch["state"][0, : self.state_stats.dim].numpy(),
                               normalize(self.action_stats, action.astype(np.float64)))
         return action
@@ -88,7 +87,6 @@ class VLAPolicy:
     def _query(self, batch: dict[str, Any]) -> np.ndarray:
         import torch
 
-        from motionprior.data.stats import unnormalize
         from motionprior.vla.decoding import generate
 
         a = self.action_stats.dim
@@ -100,8 +98,6 @@ class VLAPolicy:
     def batch(self, obs: Mapping[str, Any]) -> dict[str, Any]:
         """The model batch of one observation; every bad input is a one-line DataError."""
         import torch
-
-        from motionprior.data.stats import normalize
 
         cfg = self.cfg
         emb = obs.get("embodiment", self.embodiment)
@@ -149,7 +145,6 @@ def predict_many(items: list[tuple[VLAPolicy, dict[str, Any]]]) -> list[tuple[np
     policy's generator, so the chunks equal one-by-one calls up to float rounding."""
     import torch
 
-    from motionprior.data.stats import unnormalize
     from motionprior.vla.decoding import generate
 
     policies, batches = [p for p, _ in items], [b for _, b in items]

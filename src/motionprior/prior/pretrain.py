@@ -19,6 +19,7 @@ from torch.utils.data import DataLoader, Subset
 from torch.utils.data._utils.collate import default_collate
 
 from motionprior import atomic
+from motionprior.data.sources import check_width, distinct_datasets
 from motionprior.data.split import split_by_episode, training_frames
 from motionprior.data.stats import Normalizer
 from motionprior.errors import ConfigError, DataError, UnknownNameError
@@ -55,11 +56,7 @@ def load_windows(paths: Sequence[str | Path], cfg: PriorRunConfig,
     from motionprior.data.lerobot.finite import first_nonfinite
     from motionprior.data.windows import WindowConfig, WindowDataset, fit_normalizer
 
-    if not paths:
-        raise ConfigError("no dataset given: pass at least one LeRobot dataset (--data PATH)")
-    resolved = [str(Path(p).resolve()) for p in paths]
-    if len(set(resolved)) != len(resolved):
-        raise ConfigError(f"a dataset is given twice: {[str(p) for p in paths]}")
+    resolved = distinct_datasets(paths)
     m = cfg.model
     tables = []
     for path in paths:
@@ -69,11 +66,7 @@ def load_windows(paths: Sequence[str | Path], cfg: PriorRunConfig,
             if bad is not None:
                 raise DataError(f"{bad}; fix or drop that episode (training needs finite data)")
         table = FrameTable.from_reader(reader, images=False)
-        for what, width in (("action", table.actions.shape[1]), ("state", table.state.shape[1])):
-            if width > m.d_max:
-                raise ConfigError(f"{path}: {width} {what} dims (embodiment "
-                                  f"{table.embodiment!r}) exceed d_max={m.d_max}; use a "
-                                  "config with a larger d_max")
+        check_width(table, m.d_max, path)
         tables.append(table)
     wc = WindowConfig(chunk=m.horizon, history=m.history_len, d_max=m.d_max, images=False)
     d = cfg.data

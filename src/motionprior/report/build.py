@@ -19,6 +19,7 @@ from pathlib import Path
 
 from motionprior import atomic
 from motionprior.experiment.config import ExperimentConfig
+from motionprior.experiment.plan import Cell
 from motionprior.experiment.results import group_results, learning_curves
 from motionprior.report import figures
 from motionprior.report.sections import (
@@ -138,9 +139,8 @@ def rollouts_section(cfg: ExperimentConfig, root: Path, groups: list[dict],
     if not groups:
         return s.p("No evaluation has finished yet.")
     best = max(groups, key=lambda g: g["mean"])
-    ev = root / "eval" / best["arm"] / f"d{best['demos']}_s{best['seeds'][0]}" if best[
-        "prior_fraction"] is None else root / "eval" / best["arm"] / (
-        f"d{best['demos']}_s{best['seeds'][0]}_f{best['prior_fraction']:g}")
+    cell = Cell(best["arm"], best["seeds"][0], best["demos"], best["prior_fraction"])
+    ev = root / "eval" / cell.arm / cell.key
     gifs = sorted(ev.glob("*/videos/*.gif"))[:limit]
     if not gifs:
         return s.p(f"{ev} holds no rollout GIF (eval --videos 0?).")

@@ -119,7 +119,7 @@ def steps_to_threshold(groups: list[dict], curves: dict,
     final = {(g["arm"], g["demos"]): g["mean"] for g in groups if g["prior_fraction"] in
              (None, 1.0)}
     rows = []
-    for (arm, demos), _ in final.items():
+    for arm, demos in final:
         base = counterpart.get(arm)
         if base is None or (base, demos) not in final:
             continue

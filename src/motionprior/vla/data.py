@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from motionprior.data.sources import check_width, distinct_datasets
 from motionprior.data.split import split_by_episode, training_frames
 from motionprior.data.stats import Normalizer
 from motionprior.errors import ConfigError
@@ -39,11 +40,7 @@ def load_vla_data(paths: Sequence[str | Path], cfg: VLARunConfig,
     from motionprior.data.lerobot import open_dataset
     from motionprior.data.windows import WindowConfig, WindowDataset, fit_normalizer
 
-    if not paths:
-        raise ConfigError("no dataset given: pass at least one LeRobot dataset (--data PATH)")
-    resolved = [str(Path(p).resolve()) for p in paths]
-    if len(set(resolved)) != len(resolved):
-        raise ConfigError(f"a dataset is given twice: {[str(p) for p in paths]}")
+    resolved = distinct_datasets(paths)
     m = cfg.model
     tables = []
     for path in paths:
@@ -57,9 +54,7 @@ def load_vla_data(paths: Sequence[str | Path], cfg: VLARunConfig,
             raise ConfigError(f"{path}: no 'motion' column; label the dataset first: "
                               f"motionprior label {path}")
         table = FrameTable.from_reader(reader, images=True, motion=m.uses_motion)
-        for what, width in (("action", table.actions.shape[1]), ("state", table.state.shape[1])):
-            if width > m.d_max:
-                raise ConfigError(f"{path}: {width} {what} dims exceed d_max={m.d_max}")
+        check_width(table, m.d_max, path)
         tables.append(table)
     chunk = max(m.chunk, m.token_chunk, 1)
     wc = WindowConfig(chunk=chunk, history=m.flow.history_len, d_max=m.d_max, images=True,

@@ -76,8 +76,7 @@ def embodiment_map(cfg, source: str = "of the prior") -> list[int] | None:
 def attach_prior(model: torch.nn.Module, loaded) -> dict[str, int]:
     """Copy E into `model.prior_encoder` and, when `reuse_decoder`, D into
     `model.action_expert` (its stage-2 conditioning paths keep their zero initialisation).
-    Returns how many tensors each received."""
-    embodiment_map(model.cfg, f"of the prior {loaded.checkpoint}")
+    Returns how many tensors each received (the model checked the embodiments when built)."""
     cfg = model.cfg
     source = loaded.model
     counts = {"encoder": 0, "decoder": 0}
