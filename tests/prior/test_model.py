@@ -119,6 +119,30 @@ def test_fast_sampler_equals_the_reference_euler_loop():
     assert torch.equal(again, fast)
 
 
+def test_fast_sampler_with_cached_cross_attention_equals_the_reference_loop():
+    model = _perturbed(seed=7)
+    d = model.decoder
+    d.add_token_condition("backbone", 12)
+    with torch.no_grad():  # the new path starts at zero; make it matter
+        for block in d.blocks:
+            for p in block.cross.parameters():
+                p.add_(0.1 * torch.randn_like(p))
+    batch = _batch(3, seed=7)
+    z, mask = model.encode(batch), batch["action_mask"]
+    feats = torch.randn(3, 5, 12)
+    valid = torch.tensor([[True] * 5, [True, True, True, False, False], [True] * 5])
+    tokens = {"backbone": (feats, valid)}
+    noise = torch.randn(3, 16, 32, generator=torch.Generator().manual_seed(1))
+    ctx = d.context(z)
+    fast = d.sample(ctx, mask, noise, 6, tokens)
+    ref = euler_sample(lambda x, t: d.velocity(x, t, ctx, mask, tokens), noise * mask, 6)
+    assert torch.allclose(fast, ref, atol=1e-5)
+    without = d.sample(ctx, mask, noise, 6)
+    assert not torch.allclose(fast, without, atol=1e-3)  # the tokens are really attended to
+    changed = {"backbone": (feats.masked_fill(~valid[..., None], 9.0), valid)}
+    assert torch.allclose(d.sample(ctx, mask, noise, 6, changed), fast, atol=1e-5)  # masked out
+
+
 def test_latent_regularizers():
     model = _perturbed()
     lat = model.encode_latent(_batch())

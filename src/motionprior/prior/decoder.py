@@ -108,8 +108,8 @@ class FlowDecoder(nn.Module):
                tokens: TokenConditions | None = None) -> Tensor:
         """Euler integration from t = 1 (`noise`) to t = 0, the same arithmetic as
         `flow.euler_sample(self.velocity, ...)` but with everything that does not depend on
-        x_t (time embeddings, adaLN modulations, the mask's part of the input projection)
-        computed once for all steps: the fast path for inference. Returns `[B, H, D]`, zero on
+        x_t (time embeddings, adaLN modulations, the mask's part of the input projection, the
+        cross-attention keys and values of `tokens`) computed once for all steps: the fast path for inference. Returns `[B, H, D]`, zero on
         padded elements."""
         if steps < 1:
             raise ValueError(f"steps must be >= 1, got {steps}")
@@ -130,13 +130,14 @@ class FlowDecoder(nn.Module):
         in_bias = F.linear(patchify(m, p), w_m, self.step_in.bias) + self.pos
         key_mask = step_key_mask(patchify(mask, p))
         tok = dict(tokens) if tokens else None
+        block_tokens = [block.cross_cache(tok) for block in self.blocks]  # K/V once, not per step
         step_m = m * (-1.0 / steps)  # x <- x - dt * v, with v zero on padded elements
         bias2d, w_xt = in_bias.reshape(-1, in_bias.shape[-1]), w_x.t()
         x = noise * m
         for k in range(steps):
             h = torch.addmm(bias2d, patchify(x, p).reshape(-1, width), w_xt).view_as(in_bias)
             for i, block in enumerate(self.blocks):
-                h = block(h, key_mask=key_mask, tokens=tok, mods=block_mods[i][k])
+                h = block(h, key_mask=key_mask, tokens=block_tokens[i], mods=block_mods[i][k])
             x = torch.addcmul(x, self._head(h, final_mods[k]), step_m)
         return x
 

@@ -32,15 +32,23 @@ class Attention(nn.Module):
             self.qkv = nn.Linear(width, 3 * width)
         self.out = nn.Linear(width, width)
 
-    def forward(self, x: Tensor, kv: Tensor | None = None,
-                key_mask: Tensor | None = None) -> Tensor:
-        """`x` [B, T, W]; `kv` [B, S, Wkv] (cross-attention only); `key_mask` [B, S] bool
-        (True = attend)."""
+    def keys_values(self, kv: Tensor) -> tuple[Tensor, Tensor]:
+        """Cross-attention keys and values `[B, heads, S, W/heads]` of `kv` [B, S, Wkv]: what
+        `forward(..., cached=...)` takes, so a fixed token sequence is projected only once."""
+        b, s, _ = kv.shape
+        h = self.heads
+        k, v = self.kv(kv).view(b, s, 2, h, -1).permute(2, 0, 3, 1, 4)
+        return k, v
+
+    def forward(self, x: Tensor, kv: Tensor | None = None, key_mask: Tensor | None = None,
+                cached: tuple[Tensor, Tensor] | None = None) -> Tensor:
+        """`x` [B, T, W]; `kv` [B, S, Wkv] or its `cached` `keys_values` (cross-attention
+        only); `key_mask` [B, S] bool (True = attend)."""
         b, t, w = x.shape
         h, dh = self.heads, w // self.heads
         if self.cross:
             q = self.q(x).view(b, t, h, dh).transpose(1, 2)
-            k, v = self.kv(kv).view(b, kv.shape[1], 2, h, dh).permute(2, 0, 3, 1, 4)
+            k, v = cached if cached is not None else self.keys_values(kv)
         else:
             q, k, v = self.qkv(x).view(b, t, 3, h, dh).permute(2, 0, 3, 1, 4)
         mask = None if key_mask is None else key_mask[:, None, None, :]
@@ -102,12 +110,25 @@ class Block(nn.Module):
         h = torch.addcmul(s2, self.norm2(x), c2)
         return torch.addcmul(x, g2, self.mlp(h))
 
+    def cross_cache(self, tokens: dict[str, tuple[Tensor, Tensor | None]] | None
+                    ) -> dict[str, tuple[Tensor, Tensor | None]] | None:
+        """`tokens` with each sequence replaced by its projected (keys, values): pass the result
+        as `tokens` again and the projection is not repeated (the decoder's Euler steps)."""
+        if tokens is None:
+            return None
+        return {name: (layer["attn"].keys_values(tokens[name][0]), tokens[name][1])
+                for name, layer in self.cross.items() if name in tokens}
+
     def _cross(self, x: Tensor, tokens: dict[str, tuple[Tensor, Tensor | None]] | None) -> Tensor:
         for name, layer in self.cross.items():
             if tokens is None or name not in tokens:
                 continue  # an absent condition contributes nothing
             kv, mask = tokens[name]
-            x = x + layer["attn"](layer["norm"](x), kv=kv, key_mask=mask)
+            attn, h = layer["attn"], layer["norm"](x)
+            if isinstance(kv, tuple):  # projected by cross_cache
+                x = x + attn(h, key_mask=mask, cached=kv)
+            else:
+                x = x + attn(h, kv=kv, key_mask=mask)
         return x
 
 
