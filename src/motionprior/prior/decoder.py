@@ -109,8 +109,8 @@ class FlowDecoder(nn.Module):
         """Euler integration from t = 1 (`noise`) to t = 0, the same arithmetic as
         `flow.euler_sample(self.velocity, ...)` but with everything that does not depend on
         x_t (time embeddings, adaLN modulations, the mask's part of the input projection, the
-        cross-attention keys and values of `tokens`) computed once for all steps: the fast path for inference. Returns `[B, H, D]`, zero on
-        padded elements."""
+        cross-attention keys and values of `tokens`) computed once for all steps: the fast
+        path for inference. Returns `[B, H, D]`, zero on padded elements."""
         if steps < 1:
             raise ValueError(f"steps must be >= 1, got {steps}")
         p, b = self.cfg.patch, context.shape[0]
