@@ -108,6 +108,34 @@ def test_summary_and_resume(mw_env, tmp_path, monkeypatch, borrow):
                         line) for line in lines), lines
 
 
+def test_collection_scenes_replay_the_demonstrations_scenes(mw_env, tmp_path, monkeypatch,
+                                                            borrow):
+    import motionprior.sim.rollouts as rollouts
+
+    monkeypatch.setattr(rollouts, "make_env", lambda *a, **k: borrow(mw_env))
+    first_states: list[np.ndarray] = []  # the goal is in the privileged part
+
+    class Recorder(Scripted):
+        def act(self, observation):
+            if self.t == 0:
+                first_states.append(np.array(observation["privileged"]))
+            return super().act(observation)
+
+    cfg = EvalConfig(episodes=2, cameras=("scene",), image_size=(32, 32), videos=0,
+                     progress=False, collection_scenes=True, seed_offset=3)
+    summary = evaluate(lambda ctx: Recorder("nan", after=1), [mw_env.pair], tmp_path, cfg,
+                       log=lambda line: None)
+    assert (summary["scenes"], summary["seeds"]) == ("collection", "3...4")
+    assert sorted(p.name for p in (tmp_path / "metaworld_reach-v3" / "episodes").iterdir()) \
+        == ["3.json", "4.json"]
+    for seed, state in zip((3, 4), first_states, strict=True):  # collection seed 3's scene
+        np.testing.assert_array_equal(state, mw_env.reset(seed)["privileged"])
+    assert not np.array_equal(first_states[0], mw_env.reset(EVAL_SEED_BASE + 3)["privileged"])
+    with pytest.raises(ConfigError, match=r"collection scenes end below seed 1000000000: "
+                       r"seed offset 999999999 \+ 2 episodes is past it"):
+        EvalConfig(episodes=2, collection_scenes=True, seed_offset=EVAL_SEED_BASE - 1)
+
+
 def test_cli_eval_rejects_an_unknown_policy_before_running(tmp_path):
     from motionprior.cli import evaluate as verb
     from motionprior.errors import ConfigError, UnknownNameError

@@ -32,6 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="episodes per pair saved as GIF (the first ones; default 2)")
     count(p, "--seed-offset", minimum=0, default=0,
                    help="shift the evaluation seeds (still disjoint from collection seeds)")
+    p.add_argument("--collection-scenes", action="store_true",
+                   help="diagnostic: run episode i in collection seed i's scene (+ --seed-offset), "
+                   "i.e. the scenes the demonstrations were recorded in, to tell memorisation "
+                   "from generalisation; not a success rate to report")
     count(p, "--max-steps", minimum=1, default=None,
                    help="steps per episode (default: the pair's horizon: Meta-World 300, "
                    "400-500 for four slow tasks; robosuite Lift 10 s, Stack 20 s of control "
@@ -69,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         show_goal=args.show_goal,
         workers=args.workers,
+        collection_scenes=args.collection_scenes,
         policy_options=tuple((k, v) for k, v in (
             ("execution", args.execution), ("query_period", args.query_period),
             ("ensemble_decay", args.ensemble_decay)) if v is not None),

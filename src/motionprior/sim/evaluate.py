@@ -3,8 +3,12 @@
     evaluate("expert", resolve_suite("xemb13"), "runs/eval", EvalConfig(episodes=50))
 
 Episode i of a pair runs with seed `EVAL_SEED_BASE + seed_offset + i` (disjoint from every
-collection seed). Each finished episode is one JSON file (`<out>/<pair>/episodes/<seed>.json`),
-so re-running skips what is done. The first `videos` episodes of a pair are also saved as GIFs.
+collection seed). With `collection_scenes` it runs with collection seed `seed_offset + i`
+instead: the scenes the demonstrations were recorded in (with a default collection and no
+failed attempts, episode i is demo i's scene), a check of memorisation against
+generalisation, not a success rate to report. Each finished episode is one JSON file
+(`<out>/<pair>/episodes/<seed>.json`), so re-running skips what is done. The first `videos`
+episodes of a pair are also saved as GIFs.
 Failures never stop the evaluation: a policy exception, a wrong action shape or a NaN ends that
 episode as a failure with its reason; a simulator crash does too, and the simulator is rebuilt.
 `<out>/summary.json` holds `pairs: {pair: {success_rate, ci_low, ci_high, episodes}}` and
@@ -79,6 +83,7 @@ class EvalConfig:
     progress: bool = True
     show_goal: bool = True  # the goal marker of Meta-World reach/push/pick-place (sim.env)
     workers: int = 1
+    collection_scenes: bool = False  # collection seeds instead of evaluation seeds (diagnostic)
     policy_options: tuple[tuple[str, Any], ...] = ()  # passed to the factory (PolicyContext)
 
     def __post_init__(self) -> None:
@@ -93,12 +98,16 @@ class EvalConfig:
                               f"{self.max_steps}")
         if self.workers < 1:
             raise ConfigError(f"workers must be >= 1, got {self.workers}")
+        if self.collection_scenes and self.seed_offset + self.episodes > EVAL_SEED_BASE:
+            raise ConfigError(f"collection scenes end below seed {EVAL_SEED_BASE}: seed offset "
+                              f"{self.seed_offset} + {self.episodes} episodes is past it")
 
     def identity(self, policy: str) -> dict[str, Any]:
         """What must not change between a run and its resumption."""
         return {"policy": policy, "cameras": list(self.cameras),
                 "image_size": list(self.image_size), "seed_offset": self.seed_offset,
                 "max_steps": self.max_steps, "show_goal": self.show_goal,
+                **({"collection_scenes": True} if self.collection_scenes else {}),
                 **({"policy_options": dict(self.policy_options)} if self.policy_options
                    else {})}
 
@@ -209,12 +218,15 @@ def evaluate(policy: str | PolicyFactory, pairs: list[PairSpec], out: str | Path
     results = {pair.name: (evaluate_pair(pair, factory, out, cfg) if workers == 1
                            else _records(pair, out, cfg)) for pair in pairs}
     summary = summarize(results)
+    seeds = episode_seeds(cfg)
     summary.update(policy=str(name), episodes_per_pair=cfg.episodes,
-                   seeds=f"{EVAL_SEED_BASE + cfg.seed_offset}..."
-                         f"{EVAL_SEED_BASE + cfg.seed_offset + cfg.episodes - 1}")
+                   seeds=f"{seeds[0]}...{seeds[-1]}",
+                   scenes="collection" if cfg.collection_scenes else "evaluation")
     write_json(out / "summary.json", summary)
     for pair_name, s in summary["pairs"].items():
         log(f"{pair_name:34s} {s['success_rate']:6.1%}  95% CI [{s['ci_low']:.2f}, "
             f"{s['ci_high']:.2f}]  n={s['episodes']}  {s['seconds_per_episode']:.2f} s/episode")
     log(f"{'mean success':34s} {summary['mean_success']:6.1%}  over {len(pairs)} pairs")
+    if cfg.collection_scenes:
+        log("(collection scenes: the demonstrations' own scenes, a memorisation check)")
     return summary
