@@ -57,11 +57,11 @@ class _Prepared:
 
 def history_warning(history_len: int) -> str:
     """The `warning` of a reply whose observation lacked the history its model reads."""
-    return (f"this policy reads a history token but the observation has no "
+    return ("this policy reads a history token but the observation has no "
             f"'{HISTORY_STATE_KEY}' and '{HISTORY_ACTION_KEY}', so it got an empty history "
             f"(degraded actions); send the episode's last {history_len} executed steps as "
             f"'{HISTORY_STATE_KEY}' [K, S] and '{HISTORY_ACTION_KEY}' [K, A], raw units, "
-            "oldest first (K <= history_len, 0 at the episode start)")
+            "oldest first (only the last history_len count; K = 0 at the episode start)")
 
 
 class PolicyEngine:
