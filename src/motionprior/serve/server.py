@@ -150,12 +150,13 @@ class PolicyServer:
                     if not warned:
                         log.warning("connection %d: %s", number, reply.warning)
                         warned = True
+                self.stats.served += 1  # before the send: a client holding its reply sees it
                 try:
                     await ws.send(wire.packb(message))
                 except ConnectionClosed:  # the client left while its request ran
+                    self.stats.served -= 1
                     self.stats.dropped += 1
                     return
-                self.stats.served += 1
                 prev_total_ms = total_ms
         except ConnectionClosed:
             pass  # gone between requests (or while an error reply was sent)
