@@ -62,7 +62,7 @@ def test_flow_prior_resumed_mid_distillation_equals_uninterrupted(chain, capsys)
     assert all(torch.equal(a[f"prior_encoder.{k}"], v) for k, v in enc.items())
 
 
-def test_motion_flow_prior_trains_and_acts_closed_loop(chain, capsys):
+def test_motion_flow_prior_trains_and_acts_closed_loop(chain, capsys, caplog):
     root, data = chain
     assert train(root, data, "mfp", "--variant", "motion+flow+prior", "--prior",
                  str(root / "prior"), "--no-decoder-reuse") == 0
@@ -73,6 +73,28 @@ def test_motion_flow_prior_trains_and_acts_closed_loop(chain, capsys):
                  "--videos", "0", "--quiet"]) == 0
     summary = json.loads((ev / "summary.json").read_text())
     assert summary["pairs"][PAIR]["errors"] == 0
+    # served: the ws:// client sends the executed steps (no warning of an empty history), so
+    # the episode equals the in-process one (the episode files hold no actions: the exact
+    # action equality is in tests/serve/test_history.py)
+    from motionprior.serve.background import BackgroundServer, load_engine
+    from motionprior.serve.config import ServeConfig
+
+    engine = load_engine(root / "mfp")
+    assert engine.metadata()["history_len"] == 8
+    with BackgroundServer(engine, ServeConfig(port=0)) as srv:
+        assert main(["eval", "--policy", srv.url, "--suite", PAIR, "--episodes", "1", "--out",
+                     str(root / "eval_mfp_ws"), "--image-size", "32", "--max-steps", "10",
+                     "--workers", "1", "--videos", "0", "--quiet"]) == 0
+        assert srv.stats.errors == 0 and srv.stats.served >= 1
+    assert not [r for r in caplog.records if "history token" in r.getMessage()]
+    assert episodes(root / "eval_mfp_ws") == episodes(ev)
+
+
+def episodes(out) -> list[dict]:
+    files = sorted((out / "metaworld_reach-v3" / "episodes").glob("*.json"))
+    assert files
+    return [{k: v for k, v in json.loads(f.read_text()).items() if k != "seconds"}
+            for f in files]
 
 
 @pytest.mark.parametrize("extra, message", [

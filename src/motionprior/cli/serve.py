@@ -67,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
 
     def ready(port: int) -> None:
         meta = engine.metadata()
-        print(f"serving {meta['checkpoint']} (step {meta['step']}, {meta['variant']}, "
+        history = f", history of {meta['history_len']} steps" if meta["history_len"] else ""
+        print(f"serving {meta['checkpoint']} (step {meta['step']}, {meta['variant']}{history}, "
               f"embodiments {', '.join(meta['embodiments'])}) on ws://{cfg.host}:{port} "
               f"(health: http://{cfg.host}:{port}/healthz; key: "
               f"{'required' if cfg.api_key else 'none'}); Ctrl-C stops", flush=True)

@@ -4,6 +4,11 @@
 and lays them out exactly as training windows do (`motionprior.data.windows`): K steps
 t-K..t-1, oldest first, steps before the episode start zero with mask False, dims beyond the
 embodiment's width zero with mask False.
+
+A caller that keeps the history itself (a robot talking to `motionprior serve`) sends it in the
+observation instead: `history/state` `[K', S]` and `history/action` `[K', A]`, raw robot units,
+oldest first, any K' (only the last K are used; K' = 0 at the episode start). `read_history`
+checks those keys; `StepHistory.replace` holds the normalized steps.
 """
 
 from __future__ import annotations
@@ -12,6 +17,12 @@ from collections import deque
 from typing import Any
 
 import numpy as np
+
+from motionprior.errors import DataError
+
+HISTORY_STATE_KEY = "history/state"
+HISTORY_ACTION_KEY = "history/action"
+HISTORY_KEYS = (HISTORY_STATE_KEY, HISTORY_ACTION_KEY)
 
 
 class StepHistory:
@@ -40,6 +51,15 @@ class StepHistory:
                              f"{list(action.shape)}")
         self._steps.append((state, action))
 
+    def replace(self, states: np.ndarray, actions: np.ndarray) -> None:
+        """Hold the last `length` of these normalized steps (`[K', S]`, `[K', A]`, oldest
+        first) instead of the pushed ones."""
+        if len(states) != len(actions):
+            raise ValueError(f"{len(states)} history states but {len(actions)} actions")
+        self._steps.clear()
+        for state, action in zip(states[-self.length:], actions[-self.length:], strict=True):
+            self.push(state, action)
+
     def batch(self) -> dict[str, Any]:
         """`history_state`, `history_actions` `[1, K, D_max]` float and `history_mask`,
         `history_state_mask` `[1, K, D_max]` bool tensors."""
@@ -60,3 +80,39 @@ class StepHistory:
                 "history_actions": torch.from_numpy(actions),
                 "history_mask": torch.from_numpy(amask),
                 "history_state_mask": torch.from_numpy(smask)}
+
+
+def read_history(obs: Any, state_dim: int, action_dim: int,
+                 embodiment: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The raw (float64) `history/state` `[K', S]` and `history/action` `[K', A]` of an
+    observation, None when it carries neither; any bad shape or value is a one-line DataError.
+    An empty 1-D array (``[]``) counts as K' = 0."""
+    present = [k for k in HISTORY_KEYS if k in obs]
+    if not present:
+        return None
+    want = {HISTORY_STATE_KEY: state_dim, HISTORY_ACTION_KEY: action_dim}
+    expected = (f"'{HISTORY_STATE_KEY}' [K, {state_dim}] and '{HISTORY_ACTION_KEY}' "
+                f"[K, {action_dim}] for {embodiment} (K past steps, oldest first, raw units)")
+    if len(present) == 1:
+        raise DataError(f"observation has {present[0]!r} without the other; send both "
+                        f"{expected}")
+    arrays = []
+    for key in HISTORY_KEYS:
+        try:
+            x = np.asarray(obs[key], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise DataError(f"observation[{key!r}] must be a numeric array; send "
+                            f"{expected}") from None
+        if x.ndim == 1 and x.size == 0:
+            x = x.reshape(0, want[key])
+        if x.ndim != 2 or x.shape[1] != want[key]:
+            raise DataError(f"observation[{key!r}] must have shape [K, {want[key]}], got "
+                            f"{list(x.shape)}; send {expected}")
+        if not np.all(np.isfinite(x)):
+            raise DataError(f"observation[{key!r}] holds NaN or inf")
+        arrays.append(x)
+    states, actions = arrays
+    if len(states) != len(actions):
+        raise DataError(f"observation has {len(states)} history states but {len(actions)} "
+                        f"history actions; send {expected}")
+    return states, actions

@@ -15,6 +15,9 @@ robot fills what it has):
 - ``"embodiment"``: the embodiment name (the key of the normalization statistics);
 - ``"step"``: the index of the control step in the episode;
 - ``"privileged"``: simulator ground truth (object poses). Only scripted experts may read it.
+- ``"history/state"``, ``"history/action"`` (optional): the episode's past executed steps,
+  ``[K', S]`` and ``[K', A]`` raw, oldest first; a policy whose model reads a history token
+  uses them instead of the steps it kept itself (what a policy server's clients send).
 
 The action is in the embodiment's raw units (what the dataset's ``action`` column holds), so
 the policy un-normalizes with its own statistics before returning.

@@ -9,7 +9,9 @@ current chunk as `last_info["motion"]`. A checkpoint path given as `--policy` re
 `query_period` (default: half the chunk for flow, the whole chunk for tokens), `ensemble_decay`
 (0.01), `seed` (flow noise; re-seeded at every reset so an episode does not depend on which
 episodes ran before it). A policy whose model reads a history token keeps the episode's past
-steps (`motionprior.policy.history.StepHistory`), cleared by `reset()`.
+steps (`motionprior.policy.history.StepHistory`), cleared by `reset()`; an observation that
+carries `history/state` and `history/action` (raw units, oldest first) is queried with that
+history instead (a policy server, whose clients keep the episode).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 from motionprior.data.stats import normalize, unnormalize
 from motionprior.errors import ConfigError, DataError, UnknownNameError
 from motionprior.policy.chunking import make_executor
-from motionprior.policy.history import StepHistory
+from motionprior.policy.history import StepHistory, read_history
 from motionprior.policy.protocol import PolicyContext, PolicyFactory, register_checkpoint_loader
 
 
@@ -135,8 +137,20 @@ class VLAPolicy:
                "state": torch.from_numpy(padded), "state_mask": torch.from_numpy(mask),
                "embodiment_id": torch.tensor([cfg.embodiments.index(self.embodiment)])}
         if self.history is not None:
-            out.update(self.history.batch())
+            out.update(self._history_of(obs).batch())
         return out
+
+    def _history_of(self, obs: Mapping[str, Any]) -> StepHistory:
+        """The observation's own `history/*` steps when it carries them, else the kept ones."""
+        assert self.history is not None
+        steps = read_history(obs, self.state_stats.dim, self.action_stats.dim, self.embodiment)
+        if steps is None:
+            return self.history
+        history = StepHistory(self.history.length, self.cfg.d_max, self.state_stats.dim,
+                              self.action_stats.dim)
+        history.replace(normalize(self.state_stats, steps[0]),
+                        normalize(self.action_stats, steps[1]))
+        return history
 
 
 def predict_many(items: list[tuple[VLAPolicy, dict[str, Any]]]) -> list[tuple[np.ndarray, str]]:

@@ -5,6 +5,10 @@ server's chunks with the same executors (`execution`, `query_period`, `ensemble_
 exposes the server's motion words as `last_info["motion"]`. After every `reset()` the first
 request carries ``"seed"``, so the server re-seeds this connection's noise exactly as an
 in-process `VLAPolicy` does at reset: an evaluation through the server equals one in process.
+When the server's model reads a history token (metadata `history_len` > 0), the client keeps
+the episode's executed steps (the raw state of each observation and the raw action it
+returned), cleared at reset, and sends the last `history_len` of them with every request as
+``history/state`` `[K, S]` and ``history/action`` `[K, A]`, as the in-process policy keeps them.
 The API key, if the server wants one, is read from ``MOTIONPRIOR_API_KEY`` (not a flag, so it
 stays out of process listings).
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +28,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from motionprior.errors import ConfigError, DataError, UnknownNameError
 from motionprior.policy.chunking import make_executor
+from motionprior.policy.history import HISTORY_ACTION_KEY, HISTORY_STATE_KEY
 from motionprior.policy.protocol import PolicyContext, PolicyFactory, register_policy_resolver
 from motionprior.serve import wire
 
@@ -70,15 +76,33 @@ class WebsocketPolicy:
         self.executor = make_executor(execution, period, ensemble_decay)
         self.last_info: dict[str, Any] = {}
         self._words, self._reseed = "", True
+        self.history_len = int(self.metadata.get("history_len", 0))
+        self._steps: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=self.history_len or 1)
 
     def reset(self) -> None:
         self.executor.reset()
         self.last_info, self._words, self._reseed = {}, "", True
+        self._steps.clear()
 
     def act(self, observation: Mapping[str, Any]) -> np.ndarray:
-        action = self.executor.act(lambda: self.predict_chunk(observation))
+        action = np.asarray(self.executor.act(lambda: self.predict_chunk(observation)),
+                            dtype=np.float32)
         self.last_info = {"motion": self._words}
-        return np.asarray(action, dtype=np.float32)
+        if self.history_len:
+            self._steps.append((np.array(observation["state"]), action.copy()))
+        return action
+
+    def history(self) -> dict[str, np.ndarray]:
+        """The `history/*` arrays of the next request: the last `history_len` executed steps
+        (raw units, oldest first), empty `[0, D]` arrays at the episode start."""
+        if not self._steps:
+            return {HISTORY_STATE_KEY: np.zeros((0, self._dim("state_dims")), np.float32),
+                    HISTORY_ACTION_KEY: np.zeros((0, self._dim("action_dims")), np.float32)}
+        states, actions = zip(*self._steps, strict=True)
+        return {HISTORY_STATE_KEY: np.stack(states), HISTORY_ACTION_KEY: np.stack(actions)}
+
+    def _dim(self, key: str) -> int:
+        return int(self.metadata[key][self.embodiment])
 
     def predict_chunk(self, observation: Mapping[str, Any]) -> np.ndarray:
         """One request: the server's chunk `[H, A]` (raw units) for this observation."""
@@ -88,6 +112,8 @@ class WebsocketPolicy:
                    "step": int(observation.get("step", 0))}
         if self._reseed:
             message["seed"], self._reseed = self.seed, False
+        if self.history_len:
+            message.update(self.history())
         try:
             self._ws.send(wire.packb(message))
             frame = self._ws.recv(TIMEOUT_S)

@@ -5,6 +5,10 @@ per embodiment it asked for (sharing the model), so every client has its own noi
 a fresh connection's first reply equals an in-process `VLAPolicy(..., seed).predict_chunk`.
 `infer_many` runs in the server's worker thread; it returns one `Reply` or one exception per
 request, so a bad observation never spoils the other requests of a batch.
+
+A model that reads a history token (metadata `history_len` > 0) needs the episode's executed
+steps, which only the client has: it sends them as `history/state` and `history/action`. An
+observation without them is still answered, with an empty history and a `warning`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from motionprior.errors import DataError
+from motionprior.policy.history import HISTORY_ACTION_KEY, HISTORY_KEYS, HISTORY_STATE_KEY
 from motionprior.policy.vla_policy import VLAPolicy, predict_many
 
 REQUIRED_KEYS = ("images", "state", "instruction")
@@ -33,6 +38,7 @@ class Reply:
     actions: np.ndarray
     motion: str
     embodiment: str
+    warning: str | None = None
 
 
 @dataclass
@@ -46,6 +52,16 @@ class Session:
 class _Prepared:
     policy: VLAPolicy
     batch: dict[str, Any]
+    warning: str | None = None
+
+
+def history_warning(history_len: int) -> str:
+    """The `warning` of a reply whose observation lacked the history its model reads."""
+    return ("this policy reads a history token but the observation has no "
+            f"'{HISTORY_STATE_KEY}' and '{HISTORY_ACTION_KEY}', so it got an empty history "
+            f"(degraded actions); send the episode's last {history_len} executed steps as "
+            f"'{HISTORY_STATE_KEY}' [K, S] and '{HISTORY_ACTION_KEY}' [K, A], raw units, "
+            "oldest first (only the last history_len count; K = 0 at the episode start)")
 
 
 class PolicyEngine:
@@ -72,9 +88,15 @@ class PolicyEngine:
             "state_dims": {e: int(norm.get(e, "state").dim) for e in self.embodiments},
             "action_dims": {e: int(norm.get(e, "action").dim) for e in self.embodiments},
             "observation_keys": {"required": list(REQUIRED_KEYS),
-                                 "optional": list(OPTIONAL_KEYS)},
-            "seed": self.seed,
+                                 "optional": list(OPTIONAL_KEYS),
+                                 "history": list(HISTORY_KEYS) if self.history_len else []},
+            "history_len": self.history_len, "seed": self.seed,
         }
+
+    @property
+    def history_len(self) -> int:
+        """How many past steps the model reads (0: no history token)."""
+        return int(self.cfg.flow.history_len) if self.cfg.uses_history else 0
 
     def new_session(self) -> Session:
         return Session()
@@ -131,13 +153,16 @@ class PolicyEngine:
             if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
                 raise DataError(f"observation['seed'] must be an integer >= 0, got {seed!r}")
             policy.generator.manual_seed(int(seed))
-        return _Prepared(policy, batch)
+        warning = None
+        if policy.history is not None and not any(k in obs for k in HISTORY_KEYS):
+            warning = history_warning(self.history_len)
+        return _Prepared(policy, batch, warning)
 
     def _forward(self, prepared: list[_Prepared]) -> list[Reply]:
         if len(prepared) == 1:
             p = prepared[0]
             chunk, words = p.policy.predict_batch(p.batch)
-            return [Reply(chunk, words, p.policy.embodiment)]
+            return [Reply(chunk, words, p.policy.embodiment, p.warning)]
         answers = predict_many([(p.policy, p.batch) for p in prepared])
-        return [Reply(chunk, words, p.policy.embodiment)
+        return [Reply(chunk, words, p.policy.embodiment, p.warning)
                 for (chunk, words), p in zip(answers, prepared, strict=True)]

@@ -2,9 +2,11 @@
 
 On connect the server sends the policy's metadata (one msgpack map). Then each binary frame
 holding an observation is answered with one frame ``{"actions": float32 [H, A], "motion": str,
-"embodiment": str, "request_id": <echoed when sent>, "server_timing": {...}}``. A request that
-cannot be answered gets a *text* frame holding JSON ``{"error": {"code", "message",
-"request_id"}}`` (openpi-client raises it as a RuntimeError) and the connection stays open.
+"embodiment": str, "request_id": <echoed when sent>, "server_timing": {...}}``, plus
+``"warning": str`` when the answer is degraded (a history model got no ``history/*`` keys;
+logged once per connection). A request that cannot be answered gets a *text* frame holding
+JSON ``{"error": {"code", "message", "request_id"}}`` (openpi-client raises it as a
+RuntimeError) and the connection stays open.
 Frames over the size limit close that connection with code 1009 (message too big).
 
 `GET /healthz` answers ``ok`` over plain HTTP. With an API key, a websocket handshake without
@@ -114,8 +116,10 @@ class PolicyServer:
 
     async def _handle(self, ws: ServerConnection) -> None:
         self.stats.connections += 1
+        number = self.stats.connections
         session = self.engine.new_session()
         prev_total_ms: float | None = None
+        warned = False
         try:
             await ws.send(self.metadata)
             async for frame in ws:
@@ -141,12 +145,18 @@ class PolicyServer:
                                              "prev_total_ms": prev_total_ms}}
                 if request_id is not None:
                     message["request_id"] = request_id
+                if reply.warning is not None:
+                    message["warning"] = reply.warning
+                    if not warned:
+                        log.warning("connection %d: %s", number, reply.warning)
+                        warned = True
+                self.stats.served += 1  # before the send: a client holding its reply sees it
                 try:
                     await ws.send(wire.packb(message))
                 except ConnectionClosed:  # the client left while its request ran
+                    self.stats.served -= 1
                     self.stats.dropped += 1
                     return
-                self.stats.served += 1
                 prev_total_ms = total_ms
         except ConnectionClosed:
             pass  # gone between requests (or while an error reply was sent)
