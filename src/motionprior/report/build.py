@@ -107,12 +107,15 @@ def curves_section(cfg: ExperimentConfig, groups: list[dict], curves: dict,
                    fig_dir: Path) -> Section:
     s = Section("Learning curves")
     drew = False
-    for metric, name, label in (("action_mse", "curve_mse.png",
-                                 "validation action MSE (normalized units, decoded chunks)"),
-                                ("success", "curve_success.png", "closed-loop success")):
+    mse_note = ("; MSE of decoded chunks, each run in its own normalized units: arms with a "
+                "stage-1 prior normalize actions with the prior's statistics, so compare MSE "
+                "only between arms of the same kind, and success across all")
+    for metric, name, label, note in (
+            ("action_mse", "curve_mse.png", "validation action MSE", mse_note),
+            ("success", "curve_success.png", "closed-loop success", "")):
         if figures.learning_curves(curves, metric, fig_dir / name, ylabel=label):
             s.img(fig_dir / name, f"{label} against training step (mean over seeds, "
-                  "min-max shaded)")
+                  f"min-max shaded{note})")
             drew = True
     if not drew:
         return s.p("No training run has logged validation metrics yet.")
