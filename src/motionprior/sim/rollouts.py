@@ -129,7 +129,7 @@ def write_gif(path: Path, frames: list[np.ndarray], fps: float,
 def episode_seeds(cfg: Any) -> list[int]:
     from motionprior.sim.collect import EVAL_SEED_BASE
 
-    base = 0 if getattr(cfg, "collection_scenes", False) else EVAL_SEED_BASE
+    base = 0 if cfg.collection_scenes else EVAL_SEED_BASE
     return [base + cfg.seed_offset + i for i in range(cfg.episodes)]
 
 
