@@ -5,7 +5,9 @@
 Training: forward + backward + AdamW on real windows of the given datasets (batch of the
 preset), median over `--steps` steps after 2 warm-up steps. act(): one observation of the
 first dataset, chunk generation included, median over `--queries` queries with the model in
-eval mode; the per-step cost at query period k is the query cost / k.
+eval mode, on `--query-threads` intra-op threads (the policy switches to them and back for
+every query, so the switch is inside the timing); the per-step cost at query period k is the
+query cost / k.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ def main() -> None:
     p.add_argument("--preset", default="cpu", help="VLA preset (default cpu)")
     p.add_argument("--variants", default="tokens,motion+tokens,flow")
     p.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    p.add_argument("--query-threads", type=int, default=1,
+                   help="intra-op threads of each act() query (the policy's default 1; 0 = "
+                   "the process's --threads)")
     p.add_argument("--steps", type=int, default=10, help="timed training steps per variant")
     p.add_argument("--queries", type=int, default=30, help="timed act() queries per variant")
     args = p.parse_args()
@@ -62,7 +67,8 @@ def main() -> None:
                "state": table.state[0], "instruction": table.instructions[0],
                "embodiment": table.embodiment}
         loaded = LoadedVLA(model, cfg, data.normalizer, "bench", 0)
-        policy = VLAPolicy(loaded, table.embodiment)
+        policy = VLAPolicy(loaded, table.embodiment,
+                           query_threads=args.query_threads or None)
         lat = []
         with torch.inference_mode():
             for _ in range(args.queries + 3):

@@ -11,6 +11,7 @@ export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE MUJOCO_GL=egl
 MP=${MP:-.venv/bin/motionprior}
 OUT=${OUT:-runs/steps}
 STEPS=${STEPS:-12000}
+WORKERS=${WORKERS:-1}  # evaluation worker processes (2 when the other lane is done)
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 
 collect() {  # dir cameras
@@ -43,7 +44,7 @@ lane() {  # name data cameras
   fi
   if [ ! -e "$ev/.done" ]; then
     log "eval $name"
-    $MP eval --policy "$run" --suite xemb13 --cameras "$cameras" --episodes 20 --workers 1 \
+    $MP eval --policy "$run" --suite xemb13 --cameras "$cameras" --episodes 20 --workers "$WORKERS" \
         --videos 1 --quiet --out "$ev"
     touch "$ev/.done"; log "evaluated $name"
   fi

@@ -115,3 +115,30 @@ def test_policy_flow_episode_is_reproducible_after_reset():
     again = [policy.act(observation()) for _ in range(3)]
     assert all(np.array_equal(x, y) for x, y in zip(first, again, strict=True))
     assert policy.last_info == {"motion": ""}
+
+
+def test_policy_queries_on_its_own_thread_count_and_restores_the_process_one(monkeypatch):
+    import torch
+
+    import motionprior.vla.decoding as decoding
+
+    seen, generate = [], decoding.generate
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return generate(*args, **kwargs)
+
+    monkeypatch.setattr(decoding, "generate", spy)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        loaded = Loaded(make_model("flow").eval(), two_embodiments())
+        one = VLAPolicy(loaded, "arm_a").predict_chunk(observation())[0]
+        assert seen == [1] and torch.get_num_threads() == 2
+        same = VLAPolicy(loaded, "arm_a", query_threads=None).predict_chunk(observation())[0]
+        assert seen == [1, 2] and torch.get_num_threads() == 2
+        np.testing.assert_allclose(one, same, atol=1e-5)  # threads change speed, not actions
+    finally:
+        torch.set_num_threads(before)
+    with pytest.raises(ConfigError, match="query_threads must be >= 1"):
+        VLAPolicy(loaded, "arm_a", query_threads=0)

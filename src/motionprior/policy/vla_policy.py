@@ -8,15 +8,20 @@ current chunk as `last_info["motion"]`. A checkpoint path given as `--policy` re
 (`register_checkpoint_loader`); options: `execution` (`receding` | `ensemble`),
 `query_period` (default: half the chunk for flow, the whole chunk for tokens), `ensemble_decay`
 (0.01), `seed` (flow noise; re-seeded at every reset so an episode does not depend on which
-episodes ran before it). A policy whose model reads a history token keeps the episode's past
-steps (`motionprior.policy.history.StepHistory`), cleared by `reset()`; an observation that
-carries `history/state` and `history/action` (raw units, oldest first) is queried with that
-history instead (a policy server, whose clients keep the episode).
+episodes ran before it), `query_threads` (intra-op threads of one batch-1 query, default 1:
+at batch 1 a second OpenMP thread makes a `cpu`-preset query about 4x slower, measured in
+`benchmarks/RESULTS_vla.md`; the process's thread count is restored after each query, so a
+server batching several clients still uses all of its threads). A policy whose model reads
+a history token keeps the episode's past steps (`motionprior.policy.history.StepHistory`),
+cleared by `reset()`; an observation that carries `history/state` and `history/action` (raw
+units, oldest first) is queried with that history instead (a policy server, whose clients
+keep the episode).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +39,12 @@ class VLAPolicy:
 
     def __init__(self, loaded: Any, embodiment: str, *, execution: str = "receding",
                  query_period: int | None = None, ensemble_decay: float = 0.01,
-                 seed: int = 0) -> None:
+                 seed: int = 0, query_threads: int | None = 1) -> None:
         cfg = loaded.config.model
+        if query_threads is not None and query_threads < 1:
+            raise ConfigError(f"query_threads must be >= 1 (or None: the process's), got "
+                              f"{query_threads}")
+        self.query_threads = query_threads
         if embodiment not in cfg.embodiments or embodiment not in loaded.normalizer.keys:
             raise UnknownNameError(f"embodiment of checkpoint {loaded.checkpoint}", embodiment,
                                    list(cfg.embodiments))
@@ -92,7 +101,8 @@ class VLAPolicy:
         from motionprior.vla.decoding import generate
 
         a = self.action_stats.dim
-        out = generate(self.model, batch, torch.tensor([a]), generator=self.generator)
+        with intra_op_threads(self.query_threads):
+            out = generate(self.model, batch, torch.tensor([a]), generator=self.generator)
         self._words = out.motion[0]
         chunk = out.actions[0, :, :a].double().cpu().numpy()
         return unnormalize(self.action_stats, chunk).astype(np.float32)
@@ -151,6 +161,22 @@ class VLAPolicy:
         history.replace(normalize(self.state_stats, steps[0]),
                         normalize(self.action_stats, steps[1]))
         return history
+
+
+@contextmanager
+def intra_op_threads(n: int | None) -> Iterator[None]:
+    """Run the block with `n` torch intra-op threads (None: unchanged), then restore."""
+    import torch
+
+    before = torch.get_num_threads()
+    if n is None or n == before:
+        yield
+        return
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def predict_many(items: list[tuple[VLAPolicy, dict[str, Any]]]) -> list[tuple[np.ndarray, str]]:
