@@ -2,6 +2,8 @@
 # Issue-10 floor check, two levers side by side (one thread per lane):
 #   flow        3x the training steps (12000; the comparison used the cpu preset's 4000)
 #   flow_wrist  the same plus a wrist camera (scene,wrist), re-collected from the same seeds
+#   flow_wrist96  scene,wrist at a 96x96 training resolution (cpu preset: 64), STEPS96 steps
+# Lanes run in parallel; SKIP_FLOW=1 / SKIP_WRIST=1 / SKIP_WRIST96=1 leave one out.
 # Same data sizes, split, preset and evaluation as run_vla_comparison.sh otherwise.
 # Resumable: a finished step leaves <dir>/.done, an unfinished training resumes, an eval resumes
 # itself. The step-4000 and step-8000 checkpoints are copied to <run>/kept/ for a learning curve.
@@ -11,6 +13,7 @@ export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE MUJOCO_GL=egl
 MP=${MP:-.venv/bin/motionprior}
 OUT=${OUT:-runs/steps}
 STEPS=${STEPS:-12000}
+STEPS96=${STEPS96:-10000}
 WORKERS=${WORKERS:-1}  # evaluation worker processes (2 when the other lane is done)
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 
@@ -33,13 +36,13 @@ keep() {  # run: copy intermediate checkpoints aside while it trains
   done
 }
 
-lane() {  # name data cameras
-  local name=$1 data=$2 cameras=$3 run=$OUT/$1 ev=$OUT/$1_eval
+lane() {  # name data cameras steps image_size
+  local name=$1 data=$2 cameras=$3 steps=$4 size=$5 run=$OUT/$1 ev=$OUT/$1_eval
   if [ ! -e "$run/.done" ]; then
     local resume=(); [ -d "$run/checkpoints" ] && resume=(--resume)
     log "train $name"; keep "$run" & local watcher=$!
-    $MP train --variant flow --data "$data"/*/ --out "$run" --preset cpu --steps "$STEPS" \
-        --cameras "$cameras" --no-progress "${resume[@]}"
+    $MP train --variant flow --data "$data"/*/ --out "$run" --preset cpu --steps "$steps" \
+        --image-size "$size" --cameras "$cameras" --no-progress "${resume[@]}"
     touch "$run/.done"; wait "$watcher" || true; log "trained $name"
   fi
   if [ ! -e "$ev/.done" ]; then
@@ -50,7 +53,9 @@ lane() {  # name data cameras
   fi
 }
 
-[ -n "${SKIP_FLOW:-}" ] || lane flow runs/data/xemb13 scene &
-( collect runs/data/xemb13w scene,wrist && lane flow_wrist runs/data/xemb13w scene,wrist ) &
+[ -n "${SKIP_FLOW:-}" ] || lane flow runs/data/xemb13 scene "$STEPS" 64 &
+collect runs/data/xemb13w scene,wrist
+[ -n "${SKIP_WRIST:-}" ] || lane flow_wrist runs/data/xemb13w scene,wrist "$STEPS" 64 &
+[ -n "${SKIP_WRIST96:-}" ] || lane flow_wrist96 runs/data/xemb13w scene,wrist "$STEPS96" 96 &
 wait
 log "all done"
