@@ -13,7 +13,7 @@ export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE MUJOCO_GL=egl
 MP=${MP:-.venv/bin/motionprior}
 OUT=${OUT:-runs/steps}
 STEPS=${STEPS:-12000}
-STEPS96=${STEPS96:-10000}
+STEPS96=${STEPS96:-12000}
 WORKERS=${WORKERS:-1}  # evaluation worker processes (2 when the other lane is done)
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 
