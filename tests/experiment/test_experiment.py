@@ -35,11 +35,26 @@ def test_plan_of_a_toml_config(tmp_path):
     assert jobs["prior-f0.5"].argv[jobs["prior-f0.5"].argv.index("--train-fraction") + 1] == "0.5"
     assert jobs["eval:flow/d5_s0"].deps == ("train:flow/d5_s0",)
     assert sum(n.startswith("train:") for n in jobs) == 2 * (1 + 1 + 2 + 1)
+    assert all(j.argv[j.argv.index("--cameras") + 1] == "scene" for j in jobs.values()
+               if j.kind in ("train", "eval", "pretrain-motion") or j.name == "collect-demos")
+
+
+def test_cameras_reach_collection_training_and_evaluation(tmp_path):
+    path = tmp_path / "wrist.toml"
+    path.write_text('preset = "first-comparison"\narms = ["flow", "motion-pre+motion+tokens"]'
+                    '\ncameras = ["scene", "wrist"]\n')
+    jobs = build_plan(load_experiment(str(path)), tmp_path / "x")
+    with_cameras = {j.name for j in jobs if "--cameras" in j.argv
+                    and j.argv[j.argv.index("--cameras") + 1] == "scene,wrist"}
+    assert with_cameras == {"collect-demos", "motion-d10_s0", "train:flow/d10_s0",
+                            "eval:flow/d10_s0", "train:motion-pre+motion+tokens/d10_s0",
+                            "eval:motion-pre+motion+tokens/d10_s0"}
 
 
 @pytest.mark.parametrize("text, message", [
     ('arms = ["nope"]', "unknown arm 'nope'; known:"),
     ('seeds = []', "must not be empty"),
+    ('cameras = []', "cameras must not be empty"),
     ('prior_fractions = [0]', r"prior_fractions must be in \(0, 1\]"),
     ('colour = "red"', r"unknown keys \['colour'\]"),
     ('preset = "huge"', "unknown experiment preset 'huge'"),

@@ -73,6 +73,8 @@ class ExperimentConfig:
     curve_every / curve_episodes: closed-loop success every N training steps on that many
     episodes per pair (learning curves; 0 = off). max_steps: episode length cap of the
     evaluations (None: each suite's). parallel: cells run at once (one thread each).
+    cameras: rendered in collection and evaluation and seen by every policy (e.g. scene,
+    wrist); image_size is their rendered size, the policy preset sets its training size.
     """
 
     arms: tuple[str, ...]
@@ -85,6 +87,7 @@ class ExperimentConfig:
     eval_episodes: int = 20
     max_steps: int | None = None
     image_size: int = 128
+    cameras: tuple[str, ...] = ("scene",)
     prior_suite: str = "prior"
     prior_demos: int = 50
     prior_preset: str = "quickstart"
@@ -95,13 +98,15 @@ class ExperimentConfig:
     custom_arms: dict[str, Arm] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("arms", "seeds", "demos", "prior_fractions", "prior_data"):
+        for name in ("arms", "seeds", "demos", "prior_fractions", "prior_data", "cameras"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         for name in self.arms:
             if name not in self.all_arms:
                 raise UnknownNameError("arm", name, list(self.all_arms))
-        if not self.arms or not self.seeds or not self.demos or not self.prior_fractions:
-            raise ConfigError("arms, seeds, demos and prior_fractions must not be empty")
+        if not (self.arms and self.seeds and self.demos and self.prior_fractions
+                and self.cameras):
+            raise ConfigError("arms, seeds, demos, prior_fractions and cameras must not be "
+                              "empty")
         if min(self.demos) < 1 or min(self.seeds) < 0 or self.eval_episodes < 1:
             raise ConfigError("demos and eval_episodes must be >= 1 and seeds >= 0")
         if not all(0 < f <= 1 for f in self.prior_fractions):

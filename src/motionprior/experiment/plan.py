@@ -65,12 +65,13 @@ def build_plan(cfg: ExperimentConfig, root: str | Path) -> list[Job]:
     cell its training followed by its evaluation, so finished results arrive early."""
     r = Path(root)
     demos_dir, prior_dir = r / "data" / "demos", r / "data" / "prior"
-    common = ["--preset", cfg.preset, "--no-progress"] + (
+    cameras = ("--cameras", ",".join(cfg.cameras))
+    common = ["--preset", cfg.preset, "--no-progress", *cameras] + (
         ["--steps", str(cfg.steps)] if cfg.steps else [])
     collect_n = episodes_needed(max(cfg.demos), VAL_FRACTION)
     jobs = [Job("collect-demos", ("collect", "--suite", cfg.suite, "--demos", str(collect_n),
-                                  "--image-size", str(cfg.image_size), "--out", str(demos_dir),
-                                  "--quiet"), out=str(demos_dir), kind="collect"),
+                                  "--image-size", str(cfg.image_size), *cameras, "--out",
+                                  str(demos_dir), "--quiet"), out=str(demos_dir), kind="collect"),
             Job("label-demos", ("label", f"{demos_dir}/*/"), ("collect-demos",),
                 kind="label")]
     demo_data = ("--data", f"{demos_dir}/*/")
@@ -115,7 +116,8 @@ def build_plan(cfg: ExperimentConfig, root: str | Path) -> list[Job]:
         ev = r / "eval" / cell.arm / cell.key
         jobs.append(Job(f"eval:{name}", ("eval", "--policy", str(run), "--suite", cfg.suite,
                                          "--episodes", str(cfg.eval_episodes), "--image-size",
-                                         str(cfg.image_size), "--workers", "1", "--videos",
+                                         str(cfg.image_size), *cameras, "--workers", "1",
+                                         "--videos",
                                          "1", "--quiet", "--out", str(ev),
                                          *(["--max-steps", str(cfg.max_steps)]
                                            if cfg.max_steps else [])),
