@@ -150,3 +150,37 @@ def test_cli_eval_rejects_an_unknown_policy_before_running(tmp_path):
     with pytest.raises(UnknownNameError, match=r"unknown policy 'expurt'; known: .*expert"):
         args.func(args)
     assert not (tmp_path / "ev").exists()
+
+
+def test_cameras_follow_the_policy_and_errors_are_reported(mw_env, tmp_path, monkeypatch,
+                                                           borrow):
+    import motionprior.sim.rollouts as rollouts
+
+    rendered: list[tuple] = []
+
+    def make_env(pair, cameras, *a, **k):
+        rendered.append(tuple(cameras))
+        return borrow(mw_env)
+
+    monkeypatch.setattr(rollouts, "make_env", make_env)
+
+    def factory(ctx):
+        return Scripted("raise")
+
+    factory.cameras = ("scene", "wrist")
+    lines: list[str] = []
+    cfg = EvalConfig(episodes=1, cameras=None, image_size=(32, 32), videos=0, progress=False)
+    evaluate(factory, [mw_env.pair], tmp_path / "a", cfg, log=lines.append)
+    assert rendered == [("scene", "wrist")]
+    assert json.loads((tmp_path / "a" / "config.json").read_text())["cameras"] == [
+        "scene", "wrist"]
+    assert re.match(r"1 episode\(s\) ended in an error, counted as failures; first, "
+                    r"metaworld/reach-v3: RuntimeError: checkpoint has no head", lines[-1])
+    with pytest.raises(ConfigError, match=r"needs cameras scene,wrist but the evaluation "
+                       r"renders scene: pass --cameras scene,wrist or leave --cameras out"):
+        evaluate(factory, [mw_env.pair], tmp_path / "b",
+                 EvalConfig(episodes=1, cameras=("scene",), progress=False), log=lines.append)
+    assert not (tmp_path / "b").exists()
+    del factory.cameras  # a policy that does not say gets the scene camera
+    evaluate(factory, [mw_env.pair], tmp_path / "c", cfg, log=lines.append)
+    assert rendered[-1] == ("scene",)

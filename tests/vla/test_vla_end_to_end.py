@@ -49,6 +49,12 @@ def test_debug_chain_end_to_end(dataset, capsys):
     code = main(["eval", "--policy", str(root / "motion"), "--suite", PAIR, "--episodes", "1",
                  "--out", str(root / "eval_motion"), "--image-size", "32", "--quiet"])
     assert code == 2 and "emits words, not actions" in capsys.readouterr().err
+    # rendering fewer cameras than the policy was trained with is refused before any episode
+    code = main(["eval", "--policy", str(runs["flow"]), "--suite", PAIR, "--episodes", "1",
+                 "--out", str(root / "eval_wrist"), "--cameras", "wrist", "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and not (root / "eval_wrist").exists()
+    assert "needs cameras scene but the evaluation renders wrist: pass --cameras scene" in err[0]
     for variant, run in runs.items():
         ev = root / f"eval_{run.name}"
         execution = (["--execution", "ensemble", "--ensemble-decay", "0.1"]
@@ -57,6 +63,7 @@ def test_debug_chain_end_to_end(dataset, capsys):
                      "--out", str(ev), "--image-size", "32", "--max-steps", "12",
                      "--videos", "1", "--workers", "1", "--quiet", *execution]) == 0
         config = json.loads((ev / "config.json").read_text())
+        assert config["cameras"] == ["scene"]  # no --cameras: the checkpoint's own
         assert config["policy_options"] == ({"execution": "ensemble", "ensemble_decay": 0.1}
                                             if variant == "flow" else {"query_period": 1})
         summary = json.loads((ev / "summary.json").read_text())

@@ -19,10 +19,14 @@ SUITE_HELP = (
 )
 
 
-def add_camera_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--cameras", default="scene",
+def add_camera_flags(p: argparse.ArgumentParser, policy_cameras: bool = False) -> None:
+    """--cameras, --image-size, --hide-goal; `policy_cameras`: --cameras defaults to the ones
+    the evaluated policy needs."""
+    default = "the policy's own (a checkpoint's training cameras), else scene" if \
+        policy_cameras else "scene"
+    p.add_argument("--cameras", default=None if policy_cameras else "scene",
                    help="comma-separated cameras: scene (third person), wrist (gripper "
-                   "mounted), or 'none' (default: scene)")
+                   f"mounted), or 'none' (default: {default})")
     p.add_argument("--image-size", default="128",
                    help="rendered image size: N for NxN or HxW, e.g. 96x128 (default 128)")
     p.add_argument("--hide-goal", dest="show_goal", action="store_false",

@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--suite", required=True, help=SUITE_HELP)
     count(p, "--episodes", minimum=1, default=50, help="episodes per pair (default 50)")
     output(p, "--out", kind="dir", required=True, help="output folder")
-    add_camera_flags(p)
+    add_camera_flags(p, policy_cameras=True)
     count(p, "--videos", minimum=0, default=2,
                    help="episodes per pair saved as GIF (the first ones; default 2)")
     count(p, "--seed-offset", minimum=0, default=0,
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     pairs = resolve_suite(args.suite)
     cfg = EvalConfig(
         episodes=args.episodes,
-        cameras=parse_cameras(args.cameras),
+        cameras=None if args.cameras is None else parse_cameras(args.cameras),
         image_size=parse_size(args.image_size),
         seed_offset=args.seed_offset,
         videos=args.videos,

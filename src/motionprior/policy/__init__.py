@@ -13,6 +13,7 @@ from motionprior.policy.protocol import (
     register_checkpoint_loader,
     register_policy,
     register_policy_resolver,
+    required_cameras,
     resolve_policy,
 )
 
@@ -24,5 +25,6 @@ __all__ = [
     "register_checkpoint_loader",
     "register_policy",
     "register_policy_resolver",
+    "required_cameras",
     "resolve_policy",
 ]

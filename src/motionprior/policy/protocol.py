@@ -36,6 +36,9 @@ however many evaluation workers run. A factory must therefore build a policy who
 depends on its observations and those generators only, not on which episodes ran before.
 
 Policies are made per task-embodiment pair by a `PolicyFactory` (`PolicyContext -> Policy`).
+A factory that knows which cameras its policies need (a checkpoint's training cameras) says so
+in a ``cameras`` attribute, a tuple of names; `required_cameras` reads it, and the evaluation
+renders those cameras unless told otherwise.
 Named factories (the simulation suite registers ``expert``) are looked up first; any other
 argument must be a path that one of the registered checkpoint loaders recognises (the training
 code registers its loader). This module imports nothing from the simulators.
@@ -111,6 +114,12 @@ def register_policy_resolver(resolver: PolicyResolver) -> None:
     returns a factory, or None if the argument is not its kind."""
     if resolver not in _RESOLVERS:
         _RESOLVERS.append(resolver)
+
+
+def required_cameras(factory: PolicyFactory) -> tuple[str, ...] | None:
+    """The cameras `factory`'s policies need, or None when it does not say."""
+    cameras = getattr(factory, "cameras", None)
+    return None if cameras is None else tuple(cameras)
 
 
 def known_policies() -> list[str]:

@@ -234,6 +234,8 @@ def _vla_loader(path: Path) -> PolicyFactory | None:
         return VLAPolicy(load_policy_model(ckpt), ctx.embodiment, **options)
 
     factory.__name__ = str(ckpt)
+    model = (ckpt_io.read_json(ckpt, "config.json") or {}).get("model", {})
+    factory.cameras = tuple(model.get("cameras", ()))  # type: ignore[attr-defined]
     return factory
 
 

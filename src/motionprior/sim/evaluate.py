@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from motionprior.policy.protocol import (
     PolicyContext,
     PolicyFactory,
     register_policy,
+    required_cameras,
     resolve_policy,
 )
 from motionprior.sim.collect import EVAL_SEED_BASE
@@ -72,10 +73,11 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
 class EvalConfig:
     """How to evaluate: episodes per pair, cameras, image size, seeds, GIFs, horizon, the goal
     marker (`show_goal`, `motionprior.sim.env`) and parallel worker processes (`workers`; the
-    CLI's default is every core, the library's 1)."""
+    CLI's default is every core, the library's 1). `cameras=None`: the ones the policy needs
+    (a checkpoint's training cameras; scene when the policy does not say)."""
 
     episodes: int = 50
-    cameras: tuple[str, ...] = ("scene",)
+    cameras: tuple[str, ...] | None = ("scene",)
     image_size: tuple[int, int] = (128, 128)
     seed_offset: int = 0
     videos: int = 2
@@ -112,6 +114,19 @@ class EvalConfig:
                    else {})}
 
 
+def _with_policy_cameras(cfg: EvalConfig, factory: PolicyFactory, name: str) -> EvalConfig:
+    """`cfg` rendering the cameras the policy needs; rendering fewer is an error."""
+    needed = required_cameras(factory)
+    if cfg.cameras is None:
+        return replace(cfg, cameras=("scene",) if needed is None else needed)
+    missing = [c for c in needed or () if c not in cfg.cameras]
+    if missing:
+        raise ConfigError(f"{name} needs cameras {','.join(needed or ())} but the evaluation "
+                          f"renders {','.join(cfg.cameras) or 'none'}: pass --cameras "
+                          f"{','.join(needed or ())} or leave --cameras out")
+    return cfg
+
+
 def _expert(ctx: PolicyContext):
     if ctx.env is None:
         raise ConfigError(f"the expert of {ctx.pair} needs its simulator (PolicyContext.env)")
@@ -145,6 +160,7 @@ def _records(pair: PairSpec, out: Path, cfg: EvalConfig) -> list[dict]:
 def evaluate_pair(pair: PairSpec, factory: PolicyFactory, out: Path, cfg: EvalConfig,
                   env_factory: Callable[[PairSpec], SimEnv] | None = None) -> list[dict]:
     """Run the missing episodes of `pair` in this process; return all `cfg.episodes` records."""
+    cfg = _with_policy_cameras(cfg, factory, getattr(factory, "__name__", "the policy"))
     todo = _todo(pair, out, cfg)
     if todo:
         runner = EpisodeRunner(pair, factory, out, cfg, env_factory)
@@ -210,6 +226,7 @@ def evaluate(policy: str | PolicyFactory, pairs: list[PairSpec], out: str | Path
     out = Path(out)
     name = policy if isinstance(policy, str) else getattr(policy, "__name__", "custom")
     factory = resolve_policy(policy) if isinstance(policy, str) else policy  # fails early
+    cfg = _with_policy_cameras(cfg, factory, str(name))
     _check_run_config(out, cfg.identity(str(name)))
     tasks = sum(len(_todo(p, out, cfg)) for p in pairs)
     workers = _workers(cfg, policy, tasks, log)
@@ -227,6 +244,11 @@ def evaluate(policy: str | PolicyFactory, pairs: list[PairSpec], out: str | Path
         log(f"{pair_name:34s} {s['success_rate']:6.1%}  95% CI [{s['ci_low']:.2f}, "
             f"{s['ci_high']:.2f}]  n={s['episodes']}  {s['seconds_per_episode']:.2f} s/episode")
     log(f"{'mean success':34s} {summary['mean_success']:6.1%}  over {len(pairs)} pairs")
+    failed = [(p, r) for p, records in results.items() for r in records if r.get("error")]
+    if failed:
+        pair_name, record = failed[0]
+        log(f"{len(failed)} episode(s) ended in an error, counted as failures; first, "
+            f"{pair_name}: {record['error']} (records: {out}/*/episodes/)")
     if cfg.collection_scenes:
         log("(collection scenes: the demonstrations' own scenes, a memorisation check)")
     return summary
