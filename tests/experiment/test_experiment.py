@@ -18,8 +18,8 @@ def test_plan_of_a_toml_config(tmp_path):
     path = tmp_path / "study.toml"
     path.write_text('preset = "first-comparison"\nseeds = [0, 1]\narms = ["flow", '
                     '"motion-pre+motion+tokens", "flow+prior", "mine"]\nprior_fractions = '
-                    '[0.5, 1.0]\ndemos = [5]\n[custom_arms.mine]\nvariant = "tokens"\nflags = '
-                    '["--lr", "1e-3"]\n')
+                    '[0.5, 1.0]\ndemos = [5]\ncameras = ["scene"]\ncurve_every = 0\n'
+                    '[custom_arms.mine]\nvariant = "tokens"\nflags = ["--lr", "1e-3"]\n')
     cfg = load_experiment(str(path))
     jobs = {j.name: j for j in build_plan(cfg, tmp_path / "x")}
     assert jobs["collect-demos"].argv[:5] == ("collect", "--suite", "xemb13", "--demos", "6")
@@ -51,7 +51,29 @@ def test_cameras_reach_collection_training_and_evaluation(tmp_path):
                             "eval:motion-pre+motion+tokens/d10_s0"}
 
 
+def test_distill_steps_reach_the_distilling_prior_arms_only(tmp_path):
+    path = tmp_path / "long.toml"
+    path.write_text('preset = "prior-comparison"\nseeds = [0]\ndistill_steps = 1200\n')
+    jobs = {j.name: j for j in build_plan(load_experiment(str(path)), tmp_path / "x")}
+    distilled = {n for n, j in jobs.items() if "--distill-steps" in j.argv
+                 and j.argv[j.argv.index("--distill-steps") + 1] == "1200"}
+    assert distilled == {"train:flow+prior/d10_s0_f1", "train:flow+prior-no-history/d10_s0_f1",
+                         "train:motion+flow+prior/d10_s0_f1"}
+    assert not any("--distill-steps" in j.argv for j in
+                   build_plan(load_experiment("debug"), tmp_path / "y"))
+
+
+def test_the_two_comparisons_share_their_common_cells(tmp_path):
+    first, prior = ({j.name: j.argv for j in build_plan(load_experiment(name), tmp_path)}
+                    for name in ("first-comparison", "prior-comparison"))
+    common = set(first) & set(prior)
+    assert {"train:tokens/d10_s0", "eval:motion+tokens/d10_s0", "train:flow/d10_s0",
+            "collect-demos"} <= common
+    assert all(first[n] == prior[n] for n in common)
+
+
 @pytest.mark.parametrize("text, message", [
+    ('distill_steps = 0', "distill_steps must be >= 1"),
     ('arms = ["nope"]', "unknown arm 'nope'; known:"),
     ('seeds = []', "must not be empty"),
     ('cameras = []', "cameras must not be empty"),

@@ -5,9 +5,11 @@ started from an Idea-B motion pretraining (`motion_init`). `ARMS` holds the name
 study uses; a config file may add its own. `PRESETS` are the named experiments:
 
 - `first-comparison`: the issue-10 study: tokens, motion+tokens, motion-pretrained
-  motion+tokens and flow on xemb13, 10 demonstrations per pair, one seed, `cpu` preset.
-- `prior-comparison`: the issue-11 study: flow vs flow+prior and its ablations, tokens vs
-  motion+tokens, and motion+flow+prior; 3 seeds.
+  motion+tokens and flow on xemb13, 10 demonstrations per pair, one seed, `cpu` model, scene
+  and wrist cameras, 12,000 steps, closed-loop learning curves every 3,000.
+- `prior-comparison`: the issue-11 study, same recipe: flow vs flow+prior and its ablations,
+  tokens vs motion+tokens, and motion+flow+prior; 3 seeds. Give both the same `--out` to
+  share their common cells.
 - `debug`: seconds-sized runs of every kind of job (the tests build a full report from it).
 - `quickstart`: what `make demo` runs (minutes).
 - `cpu-study`: the full grid on this kind of machine: xemb13, 3 seeds, 5/10/25 demos, stage-1
@@ -75,6 +77,8 @@ class ExperimentConfig:
     evaluations (None: each suite's). parallel: cells run at once (one thread each).
     cameras: rendered in collection and evaluation and seen by every policy (e.g. scene,
     wrist); image_size is their rendered size, the policy preset sets its training size.
+    distill_steps: the +prior arms' distillation length (`--distill-steps`; None: the
+    policy preset's, sized for its own step count: scale it with `steps`, e.g. 10%).
     """
 
     arms: tuple[str, ...]
@@ -92,6 +96,7 @@ class ExperimentConfig:
     prior_demos: int = 50
     prior_preset: str = "quickstart"
     prior_data: tuple[str, ...] = ()
+    distill_steps: int | None = None
     curve_every: int = 0
     curve_episodes: int = 3
     parallel: int = 2
@@ -111,6 +116,10 @@ class ExperimentConfig:
             raise ConfigError("demos and eval_episodes must be >= 1 and seeds >= 0")
         if not all(0 < f <= 1 for f in self.prior_fractions):
             raise ConfigError(f"prior_fractions must be in (0, 1], got {self.prior_fractions}")
+        if self.distill_steps is not None and self.distill_steps < 1:
+            raise ConfigError(f"distill_steps must be >= 1 (or absent), got "
+                              f"{self.distill_steps}; an arm without distillation says "
+                              "--no-distill")
         if self.parallel < 1 or self.curve_every < 0 or self.curve_episodes < 1:
             raise ConfigError("parallel and curve_episodes must be >= 1, curve_every >= 0")
 
@@ -125,10 +134,14 @@ class ExperimentConfig:
 FIRST_ARMS = ("tokens", "motion+tokens", "motion-pre+motion+tokens", "flow")
 PRIOR_ARMS = ("flow", "flow+prior", "flow+prior-no-distill", "flow+prior-no-history", "tokens",
               "motion+tokens", "motion+flow+prior")
+# The recipe that met issue 10's 50% floor (benchmarks/RESULTS_vla.md, "A wrist camera"),
+# shared by both comparisons so that, run into one folder, their common cells (tokens,
+# motion+tokens and flow at seed 0) are trained and evaluated once.
+XEMB13_RECIPE = {"cameras": ("scene", "wrist"), "steps": 12_000, "distill_steps": 1_200,
+                 "curve_every": 3_000, "curve_episodes": 2}
 PRESETS: dict[str, ExperimentConfig] = {
-    "first-comparison": ExperimentConfig(arms=FIRST_ARMS),
-    "prior-comparison": ExperimentConfig(arms=PRIOR_ARMS, seeds=(0, 1, 2), curve_every=1000,
-                                         curve_episodes=2),
+    "first-comparison": ExperimentConfig(arms=FIRST_ARMS, **XEMB13_RECIPE),
+    "prior-comparison": ExperimentConfig(arms=PRIOR_ARMS, seeds=(0, 1, 2), **XEMB13_RECIPE),
     "debug": ExperimentConfig(
         arms=("flow", "motion+flow+prior"), suite="metaworld/reach-v3", demos=(2, 3),
         prior_fractions=(0.5, 1.0), preset="debug", eval_episodes=1, max_steps=20,

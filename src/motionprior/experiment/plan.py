@@ -105,6 +105,8 @@ def build_plan(cfg: ExperimentConfig, root: str | Path) -> list[Job]:
         if cell.fraction is not None:
             deps.append(f"prior-f{cell.fraction:g}")
             extra += ["--prior", str(r / "prior" / f"f{cell.fraction:g}")]
+            if cfg.distill_steps and "--no-distill" not in arm.flags:
+                extra += ["--distill-steps", str(cfg.distill_steps)]
         if cfg.curve_every:
             extra += ["--eval-every", str(cfg.curve_every), "--eval-suite", cfg.suite,
                       "--eval-episodes", str(cfg.curve_episodes)]
