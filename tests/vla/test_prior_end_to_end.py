@@ -2,15 +2,19 @@
 motion+flow+prior from it, resume mid-distillation, evaluate one episode, and the errors of a
 prior that does not fit."""
 
+import dataclasses
 import json
+from types import SimpleNamespace
 
 import pytest
 import torch
+from torch.utils.data import Subset
 
 from motionprior.cli import main
 from motionprior.data.stats import Normalizer
 from motionprior.errors import ConfigError
 from motionprior.train import checkpoint as ckpt_io
+from motionprior.vla import training
 from motionprior.vla.config import preset
 from motionprior.vla.data import load_vla_data
 
@@ -129,3 +133,48 @@ def test_prior_statistics_must_cover_every_embodiment(chain):
                        r"'metaworld_sawyer' \(it knows none\); pretrain it with data of this"):
         load_vla_data([data], preset("debug", "flow+prior"), normalizer=Normalizer(),
                       normalizer_source="prior P")
+
+
+def widened(normalizer: Normalizer, factor: float = 2.0) -> Normalizer:
+    """The same statistics with every q01..q99 span `factor` times wider about its centre."""
+    out = Normalizer()
+    for key in normalizer.keys:
+        for feature in ("action", "state"):
+            s = normalizer.get(key, feature)
+            mid, half = (s.q99 + s.q01) / 2, (s.q99 - s.q01) / 2 * factor
+            out.add(key, feature, dataclasses.replace(s, q01=mid - half, q99=mid + half))
+    return out
+
+
+def test_validation_mse_is_reported_in_the_datas_own_units(chain, monkeypatch):
+    """A +prior model works in its prior's units; its validation MSE is converted to the data's
+    own, the units of every other arm. An error of 0.1 in units whose span is half the
+    reference's is 0.05 in the reference's: MSE 0.0025 on every non-constant dim (a constant
+    dim maps every value to 0). Spans 8 and 16 times the data's keep every value unclipped."""
+    _, data = chain
+    cfg = preset("debug", "flow")
+    plain = load_vla_data([data], cfg)
+    assert plain.reference is None and plain.own_normalizer is plain.normalizer
+    loaded = load_vla_data([data], cfg, normalizer=widened(plain.normalizer, 8.0))
+    assert loaded.own_normalizer is loaded.reference
+    val = Subset(loaded.windows, loaded.val_indices.tolist())
+
+    class Stub(torch.nn.Linear):  # generate() is replaced: truth + 0.1 everywhere
+        cfg = SimpleNamespace(uses_motion=False)
+
+    def off_by_a_tenth(model, batch, dims, generator):
+        return SimpleNamespace(actions=batch["actions"][:, :16] + 0.1, motion=None)
+
+    monkeypatch.setattr(training, "generate", off_by_a_tenth)
+    model = Stub(1, 1)
+    own = training.generation_validator(val)(model, 0)["action_mse"]
+    reference = widened(plain.normalizer, 16.0)
+    converted = training.generation_validator(val, reference=reference)(model, 0)
+    stats = plain.normalizer.get(loaded.windows.tables[0].key, "action")
+    moving = torch.from_numpy((stats.q99 - stats.q01) > 0)
+    samples = list(val.indices)[:64] if len(val) <= 64 else None
+    assert samples is not None, "the validator's batch is every validation sample here"
+    mask = loaded.windows.__getitems__(samples)["action_mask"][:, :16, :len(moving)]
+    share = float(mask[..., moving].sum() / mask.sum())
+    assert own == pytest.approx(0.01, rel=1e-4)
+    assert converted["action_mse"] == pytest.approx(0.0025 * share, rel=1e-3)

@@ -107,9 +107,9 @@ def curves_section(cfg: ExperimentConfig, groups: list[dict], curves: dict,
                    fig_dir: Path) -> Section:
     s = Section("Learning curves")
     drew = False
-    mse_note = ("; MSE of decoded chunks, each run in its own normalized units: arms with a "
-                "stage-1 prior normalize actions with the prior's statistics, so compare MSE "
-                "only between arms of the same kind, and success across all")
+    mse_note = ("; MSE of decoded chunks in the data's own normalized units for every arm "
+                "(an arm with a stage-1 prior works in the prior's units; its chunks are "
+                "converted before the error is taken)")
     for metric, name, label, note in (
             ("action_mse", "curve_mse.png", "validation action MSE", mse_note),
             ("success", "curve_success.png", "closed-loop success", "")):

@@ -28,6 +28,13 @@ class VLAData:
     val_indices: np.ndarray
     normalizer: Normalizer
     paths: tuple[str, ...]
+    reference: Normalizer | None = None  # the data's own statistics when `normalizer` is not
+
+    @property
+    def own_normalizer(self) -> Normalizer:
+        """Statistics fitted on these datasets' training episodes (validation MSE is reported
+        in these units for every variant, so arms with and without a prior compare)."""
+        return self.normalizer if self.reference is None else self.reference
 
 
 def load_vla_data(paths: Sequence[str | Path], cfg: VLARunConfig,
@@ -67,14 +74,14 @@ def load_vla_data(paths: Sequence[str | Path], cfg: VLARunConfig,
             knows = ", ".join(sorted(normalizer.keys)) or "none"
             raise ConfigError(f"{source} has no statistics for embodiment {unknown[0]!r} (it "
                               f"knows {knows}); pretrain it with data of this robot too")
-    else:
-        normalizer = fit_normalizer(tables, frames=[
-            training_frames(t, d.val_fraction, d.train_episodes, d.train_fraction)
-            for t in tables])
-    windows = WindowDataset(tables, wc, normalizer=normalizer)
+    own = fit_normalizer(tables, frames=[
+        training_frames(t, d.val_fraction, d.train_episodes, d.train_fraction) for t in tables])
+    used = own if normalizer is None else normalizer
+    windows = WindowDataset(tables, wc, normalizer=used)
     train_idx, val_idx = split_by_episode(windows, d.val_fraction, d.stride, d.train_episodes,
                                           d.train_fraction)
-    return VLAData(windows, train_idx, val_idx, normalizer, tuple(resolved))
+    return VLAData(windows, train_idx, val_idx, used, tuple(resolved),
+                   reference=None if normalizer is None else own)
 
 
 def with_data(cfg: VLARunConfig, data: VLAData) -> VLARunConfig:

@@ -12,6 +12,7 @@ go into the model and its normalization statistics define the action space
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,7 +84,8 @@ def train_vla(paths: Sequence[str | Path], out: str | Path, cfg: VLARunConfig, *
         init_path = str(ckpt_io.resolve_checkpoint(init))
     train_set = Subset(data.windows, data.train_indices.tolist())
     val_set = Subset(data.windows, data.val_indices.tolist()) if len(data.val_indices) else None
-    checks = [generation_validator(val_set)] if val_set is not None else []
+    checks = ([generation_validator(val_set, reference=data.reference)]
+              if val_set is not None else [])
     return train(model, train_set, cfg.train, out,
                  run_config=run_config_dict(cfg, data.paths, model.vocab, init_path,
                                             loaded_prior and str(loaded_prior.checkpoint)),
@@ -112,13 +114,24 @@ def load_init(model: VLAModel, path: str | Path) -> dict[str, int]:
     return report
 
 
-def generation_validator(val_set: Any, batch_size: int = 64, seed: int = 0) -> Validator:
-    """Decode one fixed validation batch: action MSE (normalized units, valid dims of the
-    chunk) and exact-match accuracy of the emitted motion label."""
+def generation_validator(val_set: Any, batch_size: int = 64, seed: int = 0,
+                         reference: Normalizer | None = None) -> Validator:
+    """Decode one fixed validation batch: action MSE (valid dims of the chunk) and
+    exact-match accuracy of the emitted motion label. The MSE is in the normalized units of
+    `reference` when given (the data's own statistics, for a model trained in a prior's
+    units), so that every variant's curve is in the same units; else in the model's."""
+    truth_view = None
+    if reference is not None:  # the same windows, without images, in reference units
+        from motionprior.data.windows import WindowDataset
+
+        ds = val_set.dataset
+        truth_view = WindowDataset(ds.tables, dataclasses.replace(ds.config, images=False),
+                                   normalizer=reference)
+
     def validate(model: torch.nn.Module, step: int) -> dict[str, float]:
         idx = np.linspace(0, len(val_set) - 1, min(batch_size, len(val_set))).astype(int)
-        batch = collate(val_set.dataset.__getitems__(
-            [val_set.indices[i] for i in idx.tolist()]))
+        samples = [val_set.indices[i] for i in idx.tolist()]
+        batch = collate(val_set.dataset.__getitems__(samples))
         device = next(model.parameters()).device
         batch = to_device(batch, device)
         dims = batch["action_mask"][:, 0].sum(-1)
@@ -127,7 +140,11 @@ def generation_validator(val_set: Any, batch_size: int = 64, seed: int = 0) -> V
         if gen.actions is not None:
             h = gen.actions.shape[1]
             mask = batch["action_mask"][:, :h].float()
-            err = (gen.actions - batch["actions"][:, :h]) ** 2 * mask
+            pred, truth = gen.actions, batch["actions"][:, :h]
+            if truth_view is not None:
+                pred = in_units_of(reference, pred, val_set.dataset, samples).to(pred)
+                truth = truth_view.__getitems__(samples)["actions"][:, :h].to(pred)
+            err = (pred - truth) ** 2 * mask
             out["action_mse"] = float(err.sum() / mask.sum().clamp_min(1))
             out["action_mse_first"] = float(err[:, 0].sum() / mask[:, 0].sum().clamp_min(1))
         if model.cfg.uses_motion:
@@ -135,6 +152,20 @@ def generation_validator(val_set: Any, batch_size: int = 64, seed: int = 0) -> V
             out["motion_exact"] = float(np.mean(hits))
         return out
     return validate
+
+
+def in_units_of(reference: Normalizer, actions: torch.Tensor, windows: Any,
+                samples: Sequence[int]) -> torch.Tensor:
+    """Chunks `[B, H, D_max]` normalized by `windows`' statistics, re-normalized with
+    `reference`'s for each sample's embodiment (padded dims stay 0)."""
+    out = torch.zeros_like(actions)
+    for row, index in enumerate(samples):
+        table = windows.tables[windows.locate(int(index))[0]]
+        width = table.actions.shape[1]
+        raw = windows.normalizer.unnormalize(table.key, "action",
+                                             actions[row, :, :width].detach().cpu().numpy())
+        out[row, :, :width] = torch.from_numpy(reference.normalize(table.key, "action", raw))
+    return out
 
 
 @dataclass
