@@ -167,3 +167,27 @@ def test_cli_dry_run_and_only(tmp_path, capsys):
     assert main(["experiment", "first-comparison", "--out", str(out), "--dry-run", "--only",
                  "nothing*"]) == 2
     assert "no job matches ['nothing*']" in capsys.readouterr().err
+
+
+def test_real_stage1_data_mixes_in_rlds_converted_first(tmp_path, shared_data, capsys):
+    """prior_data takes LeRobot folders as they are and RLDS ones through a convert job; the
+    real samples (SO-101 LeRobot, Bridge RLDS) then pretrain a prior together."""
+    so101, bridge = shared_data / "so101_lerobot_v3_sample", shared_data / "bridge_rlds_sample"
+    path = tmp_path / "real.toml"
+    path.write_text(f'preset = "debug"\nprior_fractions = [1.0]\n'
+                    f'prior_data = ["{so101}", "{bridge}"]\n')
+    jobs = {j.name: j for j in build_plan(load_experiment(str(path)), tmp_path / "x")}
+    convert, prior = jobs["convert-bridge_rlds_sample"], jobs["prior-f1"]
+    converted = str(tmp_path / "x" / "data" / "real" / "bridge_rlds_sample")
+    assert convert.argv == ("convert", str(bridge), converted, "--no-images", "--no-progress")
+    assert convert.kind == "convert" and prior.deps == ("collect-prior",
+                                                        "convert-bridge_rlds_sample")
+    data = prior.argv[prior.argv.index("--data") + 1:prior.argv.index("--out")]
+    assert data[1:] == (str(so101), converted)
+    assert main(list(convert.argv)) == 0
+    assert "25 episodes, 250 steps, embodiment widowx" in capsys.readouterr().out
+    out = tmp_path / "prior"
+    assert main(["pretrain-prior", "--data", *data[1:], "--out", str(out), "--preset", "debug",
+                 "--no-progress"]) == 0
+    stats = json.loads(next(out.glob("checkpoints/step_*/stats.json")).read_text())
+    assert len(stats) == 2, sorted(stats)  # one statistics entry per real robot

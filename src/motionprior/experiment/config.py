@@ -77,6 +77,8 @@ class ExperimentConfig:
     evaluations (None: each suite's). parallel: cells run at once (one thread each).
     cameras: rendered in collection and evaluation and seen by every policy (e.g. scene,
     wrist); image_size is their rendered size, the policy preset sets its training size.
+    prior_data: more stage-1 datasets beside the collected ones: LeRobot folders, or RLDS
+    folders / tfrecord files (converted by a `convert` job first), e.g. real robot data.
     distill_steps: the +prior arms' distillation length (`--distill-steps`; None: the
     policy preset's, sized for its own step count: scale it with `steps`, e.g. 10%).
     """

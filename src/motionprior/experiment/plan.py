@@ -2,6 +2,7 @@
 
     root/data/demos/<pair>        demonstrations with images (collect, then label)
     root/data/prior/<pair>        action-only trajectories for stage 1 (collect --no-images)
+    root/data/real/<name>         `prior_data` RLDS datasets converted to LeRobot (convert)
     root/prior/f<fraction>        stage-1 action priors (pretrain-prior --train-fraction)
     root/motion/d<D>_s<S>         Idea-B motion pretraining (pretrain-motion)
     root/runs/<arm>/<cell>        policies (train), cell = d<D>_s<S>[_f<fraction>]
@@ -32,7 +33,7 @@ class Job:
     deps: tuple[str, ...] = ()
     out: str = ""
     resumable: bool = False
-    kind: str = ""  # collect | label | pretrain-prior | pretrain-motion | train | eval
+    kind: str = ""  # collect | convert | label | pretrain-prior | pretrain-motion | train | eval
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,13 @@ def cells(cfg: ExperimentConfig) -> list[Cell]:
     return out
 
 
+def is_rlds(source: str) -> bool:
+    """An RLDS dataset (a TFDS folder with dataset_info.json, or a tfrecord file), which
+    stage 1 reads after `convert`; anything else is taken for a LeRobot dataset."""
+    path = Path(source)
+    return (path / "dataset_info.json").is_file() or ".tfrecord" in path.name
+
+
 def build_plan(cfg: ExperimentConfig, root: str | Path) -> list[Job]:
     """Every job in the order it should run when nothing else holds it back: data, then per
     cell its training followed by its evaluation, so finished results arrive early."""
@@ -81,12 +89,23 @@ def build_plan(cfg: ExperimentConfig, root: str | Path) -> list[Job]:
                                           str(cfg.prior_demos), "--no-images", "--out",
                                           str(prior_dir), "--quiet"),
                         out=str(prior_dir), kind="collect"))
+        extra_data, extra_deps = [], ["collect-prior"]
+        for source in cfg.prior_data:
+            if not is_rlds(source):
+                extra_data.append(source)
+                continue
+            name = Path(source.rstrip("/")).name.split(".tfrecord")[0]
+            out = r / "data" / "real" / name
+            jobs.append(Job(f"convert-{name}", ("convert", source, str(out), "--no-images",
+                                                "--no-progress"), out=str(out), kind="convert"))
+            extra_data.append(str(out))
+            extra_deps.append(f"convert-{name}")
         for frac in cfg.prior_fractions:
             out = r / "prior" / f"f{frac:g}"
             jobs.append(Job(f"prior-f{frac:g}", (
-                "pretrain-prior", "--data", f"{prior_dir}/*/", *cfg.prior_data, "--out",
+                "pretrain-prior", "--data", f"{prior_dir}/*/", *extra_data, "--out",
                 str(out), "--preset", cfg.prior_preset, "--train-fraction", f"{frac:g}",
-                "--no-progress"), ("collect-prior",), str(out), True, "pretrain-prior"))
+                "--no-progress"), tuple(extra_deps), str(out), True, "pretrain-prior"))
     motion_done: set[str] = set()
     for cell in grid:
         arm = cfg.arm(cell.arm)
