@@ -30,6 +30,7 @@ VERB_MODULES = (
     "motionprior.cli.demo",
     "motionprior.cli.info",
     "motionprior.cli.convert",
+    "motionprior.cli.embodiment",
     "motionprior.cli.label",
     "motionprior.cli.pretrain_prior",
     "motionprior.cli.eval_prior",

@@ -131,7 +131,7 @@ class EmbodimentSpec:
             fields["action"] = VectorSpec(**_tuples(d["action"]))
             fields["state"] = VectorSpec(**_tuples(d["state"]))
             return cls(**fields)
-        except (KeyError, TypeError) as e:
+        except (KeyError, TypeError, AttributeError) as e:
             raise ConfigError(f"malformed embodiment spec: {e}") from None
 
 

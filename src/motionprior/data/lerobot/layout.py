@@ -20,7 +20,7 @@ import pyarrow as pa
 from motionprior.data.lerobot.arrow_io import read_metadata, read_table, to_numpy, to_strings
 from motionprior.data.lerobot.images import image_bytes
 from motionprior.data.lerobot.meta import load_info, read_episodes, read_tasks
-from motionprior.data.lerobot.schema import INFO_PATH, camera_name, is_numeric
+from motionprior.data.lerobot.schema import ACTION, INFO_PATH, STATE, camera_name, is_numeric
 from motionprior.data.lerobot.video_index import VideoIndex, video_indexes
 from motionprior.errors import DataError
 
@@ -52,6 +52,19 @@ class DatasetLayout:
         self._cache: dict[tuple[int, str], Any] = {}
 
     # -- public, format-level API ---------------------------------------------------------
+    def check_widths(self, embodiment: str, action_dim: int, state_dim: int) -> None:
+        """The action and state features exist with the widths `embodiment` declares."""
+        for key, dim in ((ACTION, action_dim), (STATE, state_dim)):
+            ft = self.features.get(key)
+            if ft is None:
+                raise DataError(f"{self.root / INFO_PATH}: no {key!r} feature; motionprior needs "
+                                "both 'action' and 'observation.state'")
+            if list(ft["shape"]) != [dim]:
+                raise DataError(
+                    f"{self.root / INFO_PATH}: {key} has shape {list(ft['shape'])} but embodiment "
+                    f"{embodiment!r} declares {dim} dims"
+                )
+
     @property
     def fps(self) -> float:
         return float(self.info["fps"])

@@ -46,7 +46,7 @@ class DatasetReader(DatasetLayout):
         extras = load_extras(self.root)
         self.spec: EmbodimentSpec = self._resolve_spec(extras, embodiment)
         self.embodiment: str = self.spec.name
-        self._check_dims()
+        self.check_widths(self.spec.name, self.spec.action_dim, self.spec.state_dim)
         self._fps = float(extras["fps"]) if extras and "fps" in extras else float(self.info["fps"])
         self._success = self._load_success(extras)
 
@@ -180,18 +180,6 @@ class DatasetReader(DatasetLayout):
             f"(known: {', '.join(known_embodiments())}) or register a spec first",
         )
         raise err
-
-    def _check_dims(self) -> None:
-        for key, dim in ((ACTION, self.spec.action_dim), (STATE, self.spec.state_dim)):
-            ft = self.features.get(key)
-            if ft is None:
-                raise DataError(f"{self.root / INFO_PATH}: no {key!r} feature; motionprior needs "
-                                "both 'action' and 'observation.state'")
-            if list(ft["shape"]) != [dim]:
-                raise DataError(
-                    f"{self.root / INFO_PATH}: {key} has shape {list(ft['shape'])} but embodiment "
-                    f"{self.embodiment!r} declares {dim} dims"
-                )
 
     def _load_success(self, extras: dict[str, Any] | None) -> list[bool]:
         if extras is not None:
