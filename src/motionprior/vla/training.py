@@ -120,17 +120,18 @@ def generation_validator(val_set: Any, batch_size: int = 64, seed: int = 0,
     exact-match accuracy of the emitted motion label. The MSE is in the normalized units of
     `reference` when given (the data's own statistics, for a model trained in a prior's
     units), so that every variant's curve is in the same units; else in the model's."""
-    truth_view = None
-    if reference is not None:  # the same windows, without images, in reference units
+    idx = np.linspace(0, len(val_set) - 1, min(batch_size, len(val_set))).astype(int)
+    samples = [val_set.indices[i] for i in idx.tolist()]
+    reference_truth = None
+    if reference is not None:  # the fixed batch's chunks in reference units, gathered once
         from motionprior.data.windows import WindowDataset
 
         ds = val_set.dataset
-        truth_view = WindowDataset(ds.tables, dataclasses.replace(ds.config, images=False),
-                                   normalizer=reference)
+        view = WindowDataset(ds.tables, dataclasses.replace(ds.config, images=False),
+                             normalizer=reference)
+        reference_truth = view.__getitems__(samples)["actions"]
 
     def validate(model: torch.nn.Module, step: int) -> dict[str, float]:
-        idx = np.linspace(0, len(val_set) - 1, min(batch_size, len(val_set))).astype(int)
-        samples = [val_set.indices[i] for i in idx.tolist()]
         batch = collate(val_set.dataset.__getitems__(samples))
         device = next(model.parameters()).device
         batch = to_device(batch, device)
@@ -141,9 +142,9 @@ def generation_validator(val_set: Any, batch_size: int = 64, seed: int = 0,
             h = gen.actions.shape[1]
             mask = batch["action_mask"][:, :h].float()
             pred, truth = gen.actions, batch["actions"][:, :h]
-            if truth_view is not None:
+            if reference_truth is not None:
                 pred = in_units_of(reference, pred, val_set.dataset, samples).to(pred)
-                truth = truth_view.__getitems__(samples)["actions"][:, :h].to(pred)
+                truth = reference_truth[:, :h].to(pred)
             err = (pred - truth) ** 2 * mask
             out["action_mse"] = float(err.sum() / mask.sum().clamp_min(1))
             out["action_mse_first"] = float(err[:, 0].sum() / mask[:, 0].sum().clamp_min(1))
