@@ -9,6 +9,7 @@ width are zeros (mask False). Padded entries never contribute to a loss.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -237,7 +238,20 @@ def make_dataloader(
         generator=generator,
         persistent_workers=num_workers > 0,
         collate_fn=collate,
+        multiprocessing_context=worker_context(num_workers),
     )
+
+
+def worker_context(num_workers: int) -> multiprocessing.context.BaseContext | None:
+    """How DataLoader workers start: from a fork server, never by forking this process.
+
+    A process that has read parquet (pyarrow's jemalloc and thread pool), run OpenMP or
+    rendered with Mesa holds native threads; a worker forked from it can inherit a lock one of
+    them held and hang for ever (seen in the test suite). The fork server is a fresh process,
+    Python 3.14's default on Linux. The price: each worker receives a pickled copy of the
+    dataset instead of sharing the parent's pages.
+    """
+    return multiprocessing.get_context("forkserver") if num_workers > 0 else None
 
 
 def _keep_batch(batch):

@@ -34,6 +34,7 @@ from torch.utils.data import DataLoader, Dataset
 from torch.utils.data._utils.collate import default_collate
 from tqdm.auto import tqdm
 
+from motionprior.data.windows import worker_context
 from motionprior.train import checkpoint as ckpt_io
 from motionprior.train.config import TrainConfig
 from motionprior.train.ema import EMA
@@ -137,7 +138,8 @@ def train(model: nn.Module, train_data: Dataset, cfg: TrainConfig, run_dir: str 
     loader = DataLoader(train_data, batch_sampler=sampler, num_workers=cfg.num_workers,
                         collate_fn=collate_fn or default_collate,
                         generator=torch.Generator().manual_seed(cfg.seed),
-                        persistent_workers=False, pin_memory=acc.device.type == "cuda")
+                        persistent_workers=False, pin_memory=acc.device.type == "cuda",
+                        multiprocessing_context=worker_context(cfg.num_workers))
     logger = RunLogger(run_dir, start_step=start, enabled=main)
     bar = tqdm(total=cfg.steps, initial=start, disable=not (progress and main),
                desc="train", dynamic_ncols=True)
