@@ -87,6 +87,13 @@ def test_dataloader_is_deterministic_with_workers(dataset):
     assert sorted(sum(a, [])) == sorted(sum(_order(make_dataloader(dataset, 8, shuffle=False)), []))
 
 
+def test_workers_start_from_a_fork_server_not_a_fork_of_this_process(dataset):
+    # a fork of a process holding pyarrow's or OpenMP's native threads can hang (it did in CI)
+    assert make_dataloader(dataset, 2, num_workers=2).multiprocessing_context.get_start_method() \
+        == "forkserver"
+    assert make_dataloader(dataset, 2).multiprocessing_context is None
+
+
 def test_batched_gather_equals_single_samples_across_tables():
     t1 = FrameTable.from_episodes([_ramp_episode(5, 0.0), _ramp_episode(3, 100.0)])
     t2 = FrameTable.from_episodes([_ramp_episode(4, 50.0)], key="other")
