@@ -1,11 +1,15 @@
 """Experiment grids: the plan, the resumable parallel runner, the results and the CLI."""
 
 import json
+import os
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
 
+from motionprior import atomic
 from motionprior.cli import main
 from motionprior.errors import ConfigError, UnknownNameError
 from motionprior.experiment import runner
@@ -115,6 +119,41 @@ def test_runner_orders_resumes_and_isolates_failures(tmp_path, monkeypatch):
     changed = [Job("a", ("py", "print('other')"))]
     with pytest.raises(ConfigError, match="job a finished before with another command"):
         runner.run_plan(changed, tmp_path, log=lambda s: None)
+
+
+def test_a_job_locked_by_another_runner_is_waited_for_never_run_twice(tmp_path, monkeypatch):
+    fake_commands(monkeypatch)
+    marker = tmp_path / "order.txt"
+    write = "open({!r}, 'a').write({!r})"
+    jobs = [Job("mine", ("py", write.format(str(marker), "m"))),
+            Job("theirs", ("py", write.format(str(marker), "t"))),
+            Job("dead", ("py", write.format(str(marker), "d"))),
+            Job("after", ("py", write.format(str(marker), "a")), ("theirs", "dead"))]
+    theirs, dead = runner.try_lock(tmp_path, jobs[1]), runner.try_lock(tmp_path, jobs[2])
+    assert theirs is not None and runner.try_lock(tmp_path, jobs[1]) is None  # exclusive
+    lines: list[str] = []
+    thread = threading.Thread(target=lambda: lines.append(runner.run_plan(
+        jobs, tmp_path, parallel=2, log=lines.append, poll=0.05)))
+    thread.start()
+
+    def wait_for(text: str) -> str:
+        deadline = time.time() + 30
+        while time.time() < deadline and not (marker.exists() and marker.read_text() == text):
+            time.sleep(0.05)
+        time.sleep(0.3)  # room for a wrong extra job to show up
+        return marker.read_text()
+
+    assert wait_for("m") == "m"  # only its own job; the locked two wait, and so does "after"
+    os.close(dead)  # that runner died without finishing: this one takes the job over
+    assert wait_for("md") == "md"
+    atomic.write_json(runner.state_file(tmp_path, jobs[1]), {"argv": list(jobs[1].argv)})
+    os.close(theirs)  # the other runner finished its job
+    thread.join(timeout=20)
+    report = lines[-1]
+    assert marker.read_text() == "mda"  # "theirs" was never run here
+    assert sorted(report.done) == ["after", "dead", "mine", "theirs"]
+    assert "theirs is running in another runner; waiting for it" in lines
+    assert any(str(x).endswith("theirs finished by another runner") for x in lines)
 
 
 def test_command_expands_globs_and_resumes_trainings(tmp_path):

@@ -6,10 +6,17 @@ root). An unfinished training or pretraining restarts with `--resume` from its n
 checkpoint; collection and evaluation resume by themselves. Each job logs to
 `root/logs/<job>.log`. A failing job stops its dependents only; the rest go on, and the end
 says which failed and how to rerun them. Ctrl-C stops every child; the state stays resumable.
+
+Several runners may share one folder (say a second experiment whose grid overlaps the first):
+a runner holds an exclusive lock (`state/<job>.lock`) on every job it runs, and a job locked by
+another runner is waited for, never started twice. The job's process shares the lock, so it
+lasts until that process ends; if it ends without finishing the job (its runner was killed),
+the waiting runner takes the job over and resumes it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import json
 import os
@@ -53,6 +60,19 @@ def finished(root: Path, job: Job) -> bool:
     return True
 
 
+def try_lock(root: Path, job: Job) -> int | None:
+    """The descriptor of an exclusive lock on `job`, or None when another runner holds it."""
+    path = root / "state" / f"{safe_name(job.name)}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
 def expand(argv: Sequence[str]) -> list[str]:
     """Glob-expand every argument holding `*` (sorted; an empty match is an error)."""
     out: list[str] = []
@@ -89,11 +109,21 @@ def run_plan(jobs: Sequence[Job], root: str | Path, *, parallel: int = 2,
             pending.append(job)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE",
            "MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl")}
-    running: dict[str, tuple[subprocess.Popen, float, Job, Path]] = {}
+    running: dict[str, tuple[subprocess.Popen, float, Job, Path, int]] = {}
+    elsewhere: list[Job] = []  # locked by another runner: waited for
     total = len(jobs)
     try:
-        while pending or running:
-            for name, (proc, start, job, log_path) in list(running.items()):
+        while pending or running or elsewhere:
+            for job in list(elsewhere):
+                if finished(root, job):
+                    elsewhere.remove(job)
+                    report.done.append(job.name)
+                    log(f"[{len(report.done)}/{total}] {job.name} finished by another runner")
+                elif (fd := try_lock(root, job)) is not None:  # that runner stopped
+                    os.close(fd)
+                    elsewhere.remove(job)
+                    pending.insert(0, job)
+            for name, (proc, start, job, log_path, lock) in list(running.items()):
                 if proc.poll() is None:
                     continue
                 del running[name]
@@ -108,6 +138,7 @@ def run_plan(jobs: Sequence[Job], root: str | Path, *, parallel: int = 2,
                 else:
                     report.failed[name] = str(log_path)
                     log(f"FAILED {name} (exit {proc.returncode}); see {log_path}")
+                os.close(lock)
             for job in list(pending):
                 if any(d in report.failed or d in report.blocked for d in job.deps):
                     pending.remove(job)
@@ -118,10 +149,20 @@ def run_plan(jobs: Sequence[Job], root: str | Path, *, parallel: int = 2,
                 if ready is None:
                     break
                 pending.remove(ready)
+                lock = try_lock(root, ready)
+                if lock is None:
+                    log(f"{ready.name} is running in another runner; waiting for it")
+                    elsewhere.append(ready)
+                    continue
+                if finished(root, ready):  # finished elsewhere since this runner started
+                    os.close(lock)
+                    report.done.append(ready.name)
+                    continue
                 log_path = root / "logs" / f"{safe_name(ready.name)}.log"
                 try:
                     argv = command(ready)
                 except ConfigError as e:
+                    os.close(lock)
                     report.failed[ready.name] = str(e)
                     log(f"FAILED {ready.name}: {e}")
                     continue
@@ -129,9 +170,12 @@ def run_plan(jobs: Sequence[Job], root: str | Path, *, parallel: int = 2,
                 with open(log_path, "a") as fh:
                     fh.write(f"\n$ {' '.join(argv)}\n")
                     fh.flush()
-                    proc = subprocess.Popen(argv, stdout=fh, stderr=subprocess.STDOUT, env=env)
-                running[ready.name] = (proc, time.time(), ready, log_path)
-            if not running and pending and not any(
+                    # the child holds the lock too: if this runner dies, the job stays locked
+                    # until the child ends
+                    proc = subprocess.Popen(argv, stdout=fh, stderr=subprocess.STDOUT, env=env,
+                                            pass_fds=(lock,))
+                running[ready.name] = (proc, time.time(), ready, log_path, lock)
+            if not running and not elsewhere and pending and not any(
                     all(d in report.done for d in j.deps) for j in pending):
                 report.blocked += [j.name for j in pending]
                 break
