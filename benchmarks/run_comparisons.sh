@@ -14,6 +14,10 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-runs/exp/wrist12k}
 FROZEN=${FROZEN:-runs/frozen-src}
 PY=${PY:-.venv/bin/python}
+if pgrep -f "motionprior experiment .*--out $OUT" > /dev/null; then
+  echo "error: an experiment already runs in $OUT (pgrep -af 'motionprior experiment'); stop it first" >&2
+  exit 1
+fi
 rm -rf "$FROZEN" && mkdir -p "$FROZEN" runs/logs && cp -r src/motionprior "$FROZEN/"
 export PYTHONPATH=$PWD/$FROZEN OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE MUJOCO_GL=egl
 # one lane each: the first comparison's last cells beside the prior comparison's stage 1
