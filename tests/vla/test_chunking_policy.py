@@ -142,3 +142,26 @@ def test_policy_queries_on_its_own_thread_count_and_restores_the_process_one(mon
         torch.set_num_threads(before)
     with pytest.raises(ConfigError, match="query_threads must be >= 1"):
         VLAPolicy(loaded, "arm_a", query_threads=0)
+
+
+class CountingImages(dict):
+    """A camera mapping that counts reads of its frames (a lazy simulator renders on read)."""
+
+    reads = 0
+
+    def __getitem__(self, key):
+        CountingImages.reads += 1
+        return super().__getitem__(key)
+
+
+def test_policy_reads_the_images_only_when_it_replans():
+    policy = VLAPolicy(Loaded(make_model("flow").eval(), two_embodiments()), "arm_a",
+                       query_period=3)
+    CountingImages.reads = 0
+    reads = []
+    for _ in range(7):
+        policy.act(observation(images=CountingImages(scene=np.zeros((32, 32, 3), np.uint8))))
+        reads.append(CountingImages.reads)
+    assert reads == [1, 1, 1, 2, 2, 2, 3]  # queries at steps 0, 3 and 6
+    with pytest.raises(DataError, match="NaN or inf"):  # the state is checked at every step
+        policy.act(observation(state=np.array([0, 0, np.nan, 0, 0])))

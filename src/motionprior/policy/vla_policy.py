@@ -77,11 +77,14 @@ class VLAPolicy:
             self.history.reset()
 
     def act(self, observation: Mapping[str, Any]) -> np.ndarray:
-        batch = self.batch(observation)
-        action = np.asarray(self.executor.act(lambda: self._query(batch)), dtype=np.float32)
+        """The next action. The state is checked at every step; the images are read (and
+        so, in a lazily rendering simulator, rendered) only when the executor re-plans."""
+        state = self._checked_state(observation)
+        action = np.asarray(self.executor.act(lambda: self._query(self.batch(observation))),
+                            dtype=np.float32)
         self.last_info = {"motion": self._words}
         if self.history is not None:
-            self.history.push(batch["state"][0, : self.state_stats.dim].numpy(),
+            self.history.push(normalize(self.state_stats, state).astype(np.float32),
                               normalize(self.action_stats, action.astype(np.float64)))
         return action
 
@@ -112,10 +115,7 @@ class VLAPolicy:
         import torch
 
         cfg = self.cfg
-        emb = obs.get("embodiment", self.embodiment)
-        if emb != self.embodiment:
-            raise DataError(f"observation embodiment {emb!r} differs from this policy's "
-                            f"{self.embodiment!r}")
+        state = self._checked_state(obs)
         images = obs.get("images")
         if not isinstance(images, Mapping):
             raise DataError("observation['images'] must map camera names to images")
@@ -130,6 +130,24 @@ class VLAPolicy:
                 raise DataError(f"camera {cam!r}: expected uint8 {list(want)}, got "
                                 f"{img.dtype} {list(img.shape)}")
             tensors[cam] = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None]
+        padded = np.zeros((1, cfg.d_max), dtype=np.float32)
+        padded[0, : state.size] = normalize(self.state_stats, state)
+        mask = np.zeros((1, cfg.d_max), dtype=bool)
+        mask[0, : state.size] = True
+        out = {"images": tensors, "instruction": [obs["instruction"]],
+               "state": torch.from_numpy(padded), "state_mask": torch.from_numpy(mask),
+               "embodiment_id": torch.tensor([cfg.embodiments.index(self.embodiment)])}
+        if self.history is not None:
+            out.update(self._history_of(obs).batch())
+        return out
+
+    def _checked_state(self, obs: Mapping[str, Any]) -> np.ndarray:
+        """The observation's state `[S]` (float64, raw units) after checking the embodiment,
+        the instruction and the state; every bad input is a one-line DataError."""
+        emb = obs.get("embodiment", self.embodiment)
+        if emb != self.embodiment:
+            raise DataError(f"observation embodiment {emb!r} differs from this policy's "
+                            f"{self.embodiment!r}")
         instruction = obs.get("instruction")
         if not isinstance(instruction, str) or not instruction.strip():
             raise DataError("observation['instruction'] must be a non-empty string")
@@ -139,16 +157,7 @@ class VLAPolicy:
                             f"{self.embodiment}, got {list(state.shape)}")
         if not np.all(np.isfinite(state)):
             raise DataError("state holds NaN or inf")
-        padded = np.zeros((1, cfg.d_max), dtype=np.float32)
-        padded[0, : state.size] = normalize(self.state_stats, state)
-        mask = np.zeros((1, cfg.d_max), dtype=bool)
-        mask[0, : state.size] = True
-        out = {"images": tensors, "instruction": [instruction],
-               "state": torch.from_numpy(padded), "state_mask": torch.from_numpy(mask),
-               "embodiment_id": torch.tensor([cfg.embodiments.index(self.embodiment)])}
-        if self.history is not None:
-            out.update(self._history_of(obs).batch())
-        return out
+        return state
 
     def _history_of(self, obs: Mapping[str, Any]) -> StepHistory:
         """The observation's own `history/*` steps when it carries them, else the kept ones."""

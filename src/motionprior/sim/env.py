@@ -3,6 +3,7 @@ observations in the form of the `Policy` protocol (see `motionprior.policy.proto
 
     env = make_env("robosuite/Lift/Panda@20hz", cameras=("scene",), image_size=(128, 128))
     env = make_env("metaworld/reach-v3", show_goal=False)   # no goal marker in the images
+    env = make_env(pair, lazy_images=True)  # cameras rendered when first read (evaluation)
     obs = env.reset(seed)               # seed fixes the scene and the paraphrase
     obs, success = env.step(action)     # action: raw robot units, checked first
     env.expert()                        # the scripted expert of the pair (a Policy)
@@ -15,6 +16,10 @@ object marks (Meta-World reach, push, pick-place and their variants, see
 `metaworld_env.GOAL_MARKER_TASKS`) draw a visual-only goal marker into every image; with
 `show_goal=False` the images carry no goal at all. Other tasks ignore the switch: their goal is
 the scene itself (robosuite Lift: lift the cube; Stack: cube A onto cube B; a drawer, a door).
+
+Lazy images (`lazy_images`, off by default): `observation["images"]` is a
+`motionprior.sim.lazy_images.LazyImages` that renders a camera when it is first read, so a chunk
+policy that looks every k-th step pays for every k-th frame only; the episode is the same.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from motionprior.data.embodiments import get_embodiment, known_embodiments, regi
 from motionprior.errors import ConfigError, MotionpriorError, UnknownNameError
 from motionprior.policy.protocol import Policy
 from motionprior.sim.instructions import instructions_for, pick_instruction
+from motionprior.sim.lazy_images import LazyImages
 from motionprior.sim.render import CameraRenderer, CameraSpec, Marker
 from motionprior.sim.suites import PairSpec, parse_pair
 
@@ -64,6 +70,8 @@ class SimEnv(abc.ABC):
         self.instruction = self.instructions[0]
         self.spec = _embodiment_spec(pair)
         self.steps = 0
+        self.lazy_images = False
+        self._moves = 0  # resets and steps so far: an observation is current while it holds
         self._renderer: CameraRenderer | None = None
 
     # -- the simulator-specific part -------------------------------------------------------
@@ -117,13 +125,16 @@ class SimEnv(abc.ABC):
         if seed < 0:
             raise ConfigError(f"seeds must be >= 0, got {seed}")
         self.instruction = pick_instruction(self.instructions, seed)
+        self._moves += 1
         self._reset(seed)
         self.steps = 0
         return self.observation()
 
     def step(self, action: Any) -> tuple[dict[str, Any], bool]:
         """Apply `action` (checked first); returns the new observation and task success."""
-        success = self._step(self.check_action(action))
+        checked = self.check_action(action)
+        self._moves += 1
+        success = self._step(checked)
         self.steps += 1
         return self.observation(), bool(success)
 
@@ -145,8 +156,15 @@ class SimEnv(abc.ABC):
 
     def observation(self) -> dict[str, Any]:
         """The observation of the `Policy` protocol for the current simulator state."""
+        if self.lazy_images:
+            moves = self._moves
+            images: Mapping[str, np.ndarray] = LazyImages(
+                self.cameras, lambda cams: self.render(cameras=cams),
+                lambda: self._moves == moves, self.steps)
+        else:
+            images = self.render()
         return {
-            "images": self.render(),
+            "images": images,
             "state": self._state().astype(np.float32),
             "instruction": self.instruction,
             "embodiment": self.spec.name,
@@ -154,7 +172,9 @@ class SimEnv(abc.ABC):
             "privileged": self._privileged(),
         }
 
-    def render(self, segmentation: bool = False) -> dict[str, np.ndarray]:
+    def render(self, segmentation: bool = False, cameras: tuple[str, ...] | None = None
+               ) -> dict[str, np.ndarray]:
+        """Every camera's image (or `cameras`' only) for the current simulator state."""
         if not self.cameras:
             return {}
         model, data = self._mj()
@@ -162,7 +182,8 @@ class SimEnv(abc.ABC):
             specs = tuple(self.CAMERAS[c] for c in self.cameras)
             self._renderer = CameraRenderer(model, specs, self.image_size, self.HIDE_GEOM_GROUPS)
         markers = self.goal_markers() if self.show_goal else ()
-        return self._renderer.render(data, segmentation=segmentation, markers=markers)
+        return self._renderer.render(data, segmentation=segmentation, markers=markers,
+                                     cameras=cameras)
 
     def close(self) -> None:
         if self._renderer is not None:
@@ -188,18 +209,24 @@ def _embodiment_spec(pair: PairSpec) -> EmbodimentSpec:
 
 def make_env(pair: PairSpec | str, cameras: tuple[str, ...] = ("scene",),
              image_size: tuple[int, int] = (128, 128), max_steps: int | None = None,
-             osc_kp: float | None = None, show_goal: bool = True) -> SimEnv:
+             osc_kp: float | None = None, show_goal: bool = True,
+             lazy_images: bool = False) -> SimEnv:
     """Build the adapter of `pair` (a `PairSpec` or a pair name). `osc_kp` replaces the
     stiffness of robosuite's OSC controller (default 150; higher tracks commands more tightly);
     Meta-World's mocap arm has none. `show_goal` draws the goal marker of tasks whose goal no
-    object shows (module docstring); robosuite's goals are its objects, so it ignores it."""
+    object shows (module docstring); robosuite's goals are its objects, so it ignores it.
+    `lazy_images` renders each camera of an observation when it is first read."""
     pair = parse_pair(pair) if isinstance(pair, str) else pair
     if pair.simulator == "metaworld":
         if osc_kp is not None:
             raise ConfigError(f"osc_kp applies to robosuite pairs only, not {pair.name}")
         from motionprior.sim.metaworld_env import MetaWorldEnv
 
-        return MetaWorldEnv(pair, cameras, image_size, max_steps, show_goal=show_goal)
-    from motionprior.sim.robosuite_env import RobosuiteEnv
+        env: SimEnv = MetaWorldEnv(pair, cameras, image_size, max_steps, show_goal=show_goal)
+    else:
+        from motionprior.sim.robosuite_env import RobosuiteEnv
 
-    return RobosuiteEnv(pair, cameras, image_size, max_steps, osc_kp=osc_kp, show_goal=show_goal)
+        env = RobosuiteEnv(pair, cameras, image_size, max_steps, osc_kp=osc_kp,
+                           show_goal=show_goal)
+    env.lazy_images = bool(lazy_images)
+    return env

@@ -121,14 +121,21 @@ class CameraRenderer:
         for group in hide_geom_groups:
             self._option.geomgroup[group] = 0
 
-    def render(self, data, segmentation: bool = False, markers: tuple[Marker, ...] = ()
-               ) -> dict[str, np.ndarray]:
-        """Images of every camera for the current state of `data`, `markers` drawn in."""
+    def render(self, data, segmentation: bool = False, markers: tuple[Marker, ...] = (),
+               cameras: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+        """Images of every camera (or of the logical `cameras` named) for the current state of
+        `data`, `markers` drawn in. Each camera's image is the same whichever others render."""
         out: dict[str, np.ndarray] = {}
+        chosen = self.cameras if cameras is None else tuple(
+            c for c in self.cameras if c.name in cameras)
+        if cameras is not None and len(chosen) != len(set(cameras)):
+            raise UnknownNameError("camera", next(c for c in cameras if c not in
+                                                  {s.name for s in self.cameras}),
+                                   [c.name for c in self.cameras])
         if segmentation:
             self._renderer.enable_segmentation_rendering()
         try:
-            for cam in self.cameras:
+            for cam in chosen:
                 self._renderer.update_scene(data, camera=cam.sim_camera, scene_option=self._option)
                 if markers and not segmentation:
                     _add_markers(self._mujoco, self._renderer.scene, markers)

@@ -5,6 +5,8 @@ The same runner serves the sequential loop and every parallel worker (`motionpri
 so an episode's record does not depend on where it ran: before `policy.reset()` the global
 generators of Python, NumPy and (if imported) torch are seeded with the episode seed, the
 simulator is reset with it, and nothing else carries over between episodes but the policy object.
+The runner's simulators render a camera only when something reads it (`lazy_images`): the
+policy when it re-plans, the GIF of a filmed episode at every step.
 """
 
 from __future__ import annotations
@@ -153,7 +155,7 @@ class EpisodeRunner:
         cfg = self.cfg
         env = (self._env_factory(self.pair) if self._env_factory
                else make_env(self.pair, cfg.cameras, cfg.image_size, cfg.max_steps,
-                             show_goal=cfg.show_goal))
+                             show_goal=cfg.show_goal, lazy_images=True))
         ctx = PolicyContext(self.pair.name, env.spec.name, env.action_dim, env.fps, env.cameras,
                             env.instructions, env=env, options=dict(cfg.policy_options))
         self._env = env
