@@ -1,0 +1,77 @@
+"""Learning curves of several trainings side by side (markdown), and steps to a counterpart.
+
+    python benchmarks/vla_curves.py flow=benchmarks/results/wrist12k/flow_val_metrics.csv \
+        flow+prior=benchmarks/results/wrist12k/flow_prior_d10_s0_f1_val_metrics.csv \
+        --versus flow+prior:flow
+
+Each `LABEL=CSV` is a `metrics.csv` (or a harvested `*_val_metrics.csv`, see
+`harvest_cells.py`) whose `val` rows hold `success` (closed-loop success on the curve episodes,
+`--eval-every`) and `action_mse` (the decoded chunk against the held-out episodes, normalized
+units). The table has one row per curve step. `--versus ARM:BASE` adds the first curve step at
+which ARM's success reaches BASE's success at BASE's last curve step: "the steps ARM needs to
+reach the final success of its counterpart" (`-` if it never does); on a few curve episodes per
+pair these points are noisy, so read them with the episode count beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+
+def read_curves(path: Path) -> dict[str, dict[int, float]]:
+    """metric -> {step: value} of the validation rows."""
+    out: dict[str, dict[int, float]] = {}
+    with open(path, newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["split"] == "val":
+                out.setdefault(row["metric"], {})[int(row["step"])] = float(row["value"])
+    return out
+
+
+def steps_to_reach(curve: dict[int, float], target: float) -> int | None:
+    return next((step for step in sorted(curve) if curve[step] >= target - 1e-9), None)
+
+
+def table(runs: dict[str, dict[str, dict[int, float]]]) -> str:
+    steps = sorted({s for r in runs.values() for s in r.get("success", {})})
+    head = ["step"] + [f"success {k}" for k in runs] + [f"MSE {k}" for k in runs]
+    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+    for step in steps:
+        cells = [f"{step:,}"]
+        for key in ("success", "action_mse"):
+            for r in runs.values():
+                v = r.get(key, {}).get(step)
+                cells.append("-" if v is None else (f"{v:.0%}" if key == "success"
+                                                    else f"{v:.3f}"))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("runs", nargs="+", metavar="LABEL=CSV")
+    p.add_argument("--versus", action="append", default=[], metavar="ARM:BASE",
+                   help="steps ARM needs to reach BASE's final curve success (repeatable)")
+    args = p.parse_args()
+    runs = {}
+    for item in args.runs:
+        label, sep, path = item.partition("=")
+        if not sep:
+            raise SystemExit(f"error: {item!r} is not LABEL=CSV")
+        runs[label] = read_curves(Path(path))
+    print(table(runs))
+    for pair in args.versus:
+        arm, _, base = pair.partition(":")
+        if arm not in runs or base not in runs:
+            raise SystemExit(f"error: --versus {pair}: both must be among {list(runs)}")
+        final_step = max(runs[base]["success"])
+        target = runs[base]["success"][final_step]
+        step = steps_to_reach(runs[arm]["success"], target)
+        print(f"\n{arm} reaches {base}'s final curve success ({target:.0%} at step "
+              f"{final_step:,}) at step {'-' if step is None else f'{step:,}'}")
+
+
+if __name__ == "__main__":
+    main()
