@@ -10,7 +10,8 @@ Each `LABEL=CSV` is a `metrics.csv` (or a harvested `*_val_metrics.csv`, see
 units). The table has one row per curve step. `--versus ARM:BASE` adds the first curve step at
 which ARM's success reaches BASE's success at BASE's last curve step: "the steps ARM needs to
 reach the final success of its counterpart" (`-` if it never does); on a few curve episodes per
-pair these points are noisy, so read them with the episode count beside them.
+pair these points are noisy, so read them with the episode count beside them. It also prints
+the first validation step at which ARM's action MSE is at most BASE's last one.
 """
 
 from __future__ import annotations
@@ -71,6 +72,14 @@ def main() -> None:
         step = steps_to_reach(runs[arm]["success"], target)
         print(f"\n{arm} reaches {base}'s final curve success ({target:.0%} at step "
               f"{final_step:,}) at step {'-' if step is None else f'{step:,}'}")
+        mse_base, mse_arm = runs[base].get("action_mse"), runs[arm].get("action_mse")
+        if mse_base and mse_arm:
+            last = max(mse_base)
+            # lower is better: reaching the target is -mse >= -target
+            step = steps_to_reach({k: -v for k, v in mse_arm.items()}, -mse_base[last])
+            print(f"{arm} reaches {base}'s final validation action MSE "
+                  f"({mse_base[last]:.3f} at step {last:,}) at step "
+                  f"{'-' if step is None else f'{step:,}'}")
 
 
 if __name__ == "__main__":
