@@ -7,7 +7,8 @@ compact results are committed instead. For every policy `EXP/runs/<arm>/<cell>` 
 `DEST/<arm>_<cell>_train_metrics.csv` (training rows every `--train-every` steps),
 `..._val_metrics.csv` (validation: losses and the closed-loop learning-curve points) and, once
 its evaluation finished, `..._eval_summary.json`; for every stage-1 prior `EXP/prior/<f>`,
-`DEST/prior_<f>_metrics.csv`. Arm names become file names with `+` and `-` turned into `_`
+`DEST/prior_<f>_metrics.csv` (kept once written: stage 1 is deterministic, a regenerated
+prior differs only in its throughput rows). Arm names become file names with `+` and `-` turned into `_`
 (`flow+prior/d10_s0_f1` -> `flow_prior_d10_s0_f1_*`). Files are rewritten only when their
 content changed; the list of what was written is printed.
 """
@@ -62,8 +63,9 @@ def harvest(exp: Path, dest: Path, train_every: int) -> list[str]:
         if summary.is_file():
             write_if_changed(dest / f"{name}_eval_summary.json", summary.read_text(), written)
     for metrics in sorted(exp.glob("prior/*/metrics.csv")):
-        write_if_changed(dest / f"prior_{metrics.parent.name}_metrics.csv",
-                         metric_rows(metrics, lambda step, split: True), written)
+        target = dest / f"prior_{metrics.parent.name}_metrics.csv"
+        if not target.exists():  # a regenerated prior differs only in its throughput rows
+            write_if_changed(target, metric_rows(metrics, lambda step, split: True), written)
     return written
 
 
