@@ -8,9 +8,9 @@ compact results are committed instead. For every policy `EXP/runs/<arm>/<cell>` 
 `..._val_metrics.csv` (validation: losses and the closed-loop learning-curve points) and, once
 its evaluation finished, `..._eval_summary.json`; for every stage-1 prior `EXP/prior/<f>`,
 `DEST/prior_<f>_metrics.csv` (kept once written: stage 1 is deterministic, a regenerated
-prior differs only in its throughput rows). Arm names become file names with `+` and `-` turned into `_`
-(`flow+prior/d10_s0_f1` -> `flow_prior_d10_s0_f1_*`). Files are rewritten only when their
-content changed; the list of what was written is printed.
+prior differs only in its throughput rows). Arm names become file names with `+` and `-`
+turned into `_` (`flow+prior/d10_s0_f1` -> `flow_prior_d10_s0_f1_*`). Files are rewritten
+only when their content changed; the list of what was written is printed.
 """
 
 from __future__ import annotations
