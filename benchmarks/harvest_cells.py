@@ -21,6 +21,8 @@ import io
 import sys
 from pathlib import Path
 
+from motionprior import atomic
+
 
 def slug(text: str) -> str:
     return text.replace("+", "_").replace("-", "_")
@@ -42,9 +44,7 @@ def metric_rows(path: Path, keep) -> str:
 def write_if_changed(path: Path, text: str, written: list[str]) -> None:
     if path.exists() and path.read_text() == text:
         return
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+    atomic.write_text(path, text)
     written.append(str(path))
 
 

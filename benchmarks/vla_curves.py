@@ -31,8 +31,12 @@ def read_curves(path: Path) -> dict[str, dict[int, float]]:
     return out
 
 
-def steps_to_reach(curve: dict[int, float], target: float) -> int | None:
-    return next((step for step in sorted(curve) if curve[step] >= target - 1e-9), None)
+def steps_to_reach(curve: dict[int, float], target: float, *, lower_is_better: bool = False
+                   ) -> int | None:
+    """The first step whose value is at least (or, `lower_is_better`, at most) `target`."""
+    def reached(v: float) -> bool:
+        return v <= target + 1e-9 if lower_is_better else v >= target - 1e-9
+    return next((step for step in sorted(curve) if reached(curve[step])), None)
 
 
 def table(runs: dict[str, dict[str, dict[int, float]]]) -> str:
@@ -75,8 +79,7 @@ def main() -> None:
         mse_base, mse_arm = runs[base].get("action_mse"), runs[arm].get("action_mse")
         if mse_base and mse_arm:
             last = max(mse_base)
-            # lower is better: reaching the target is -mse >= -target
-            step = steps_to_reach({k: -v for k, v in mse_arm.items()}, -mse_base[last])
+            step = steps_to_reach(mse_arm, mse_base[last], lower_is_better=True)
             print(f"{arm} reaches {base}'s final validation action MSE "
                   f"({mse_base[last]:.3f} at step {last:,}) at step "
                   f"{'-' if step is None else f'{step:,}'}")

@@ -80,8 +80,8 @@ class VLAPolicy:
         """The next action. The state is checked at every step; the images are read (and
         so, in a lazily rendering simulator, rendered) only when the executor re-plans."""
         state = self._checked_state(observation)
-        action = np.asarray(self.executor.act(lambda: self._query(self.batch(observation))),
-                            dtype=np.float32)
+        action = np.asarray(self.executor.act(
+            lambda: self._query(self._batch(observation, state))), dtype=np.float32)
         self.last_info = {"motion": self._words}
         if self.history is not None:
             self.history.push(normalize(self.state_stats, state).astype(np.float32),
@@ -112,10 +112,13 @@ class VLAPolicy:
 
     def batch(self, obs: Mapping[str, Any]) -> dict[str, Any]:
         """The model batch of one observation; every bad input is a one-line DataError."""
+        return self._batch(obs, self._checked_state(obs))
+
+    def _batch(self, obs: Mapping[str, Any], state: np.ndarray) -> dict[str, Any]:
+        """`batch` of an observation whose state `_checked_state` returned."""
         import torch
 
         cfg = self.cfg
-        state = self._checked_state(obs)
         images = obs.get("images")
         if not isinstance(images, Mapping):
             raise DataError("observation['images'] must map camera names to images")

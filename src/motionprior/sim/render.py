@@ -126,12 +126,13 @@ class CameraRenderer:
         """Images of every camera (or of the logical `cameras` named) for the current state of
         `data`, `markers` drawn in. Each camera's image is the same whichever others render."""
         out: dict[str, np.ndarray] = {}
-        chosen = self.cameras if cameras is None else tuple(
-            c for c in self.cameras if c.name in cameras)
-        if cameras is not None and len(chosen) != len(set(cameras)):
-            raise UnknownNameError("camera", next(c for c in cameras if c not in
-                                                  {s.name for s in self.cameras}),
-                                   [c.name for c in self.cameras])
+        chosen = self.cameras
+        if cameras is not None:
+            by_name = {c.name: c for c in self.cameras}
+            for name in cameras:
+                if name not in by_name:
+                    raise UnknownNameError("camera", name, list(by_name))
+            chosen = tuple(by_name[name] for name in dict.fromkeys(cameras))
         if segmentation:
             self._renderer.enable_segmentation_rendering()
         try:
