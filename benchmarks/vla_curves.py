@@ -4,14 +4,16 @@
         flow+prior=benchmarks/results/wrist12k/flow_prior_d10_s0_f1_val_metrics.csv \
         --versus flow+prior:flow
 
-Each `LABEL=CSV` is a `metrics.csv` (or a harvested `*_val_metrics.csv`, see
-`harvest_cells.py`) whose `val` rows hold `success` (closed-loop success on the curve episodes,
-`--eval-every`) and `action_mse` (the decoded chunk against the held-out episodes, normalized
-units). The table has one row per curve step. `--versus ARM:BASE` adds the first curve step at
-which ARM's success reaches BASE's success at BASE's last curve step: "the steps ARM needs to
-reach the final success of its counterpart" (`-` if it never does); on a few curve episodes per
-pair these points are noisy, so read them with the episode count beside them. It also prints
-the first validation step at which ARM's action MSE is at most BASE's last one.
+Each `LABEL=CSV[,CSV...]` names one `metrics.csv` (or a harvested `*_val_metrics.csv`, see
+`harvest_cells.py`) per seed of that arm; several seeds are averaged at the steps all of them
+reached (missing files are skipped). The `val` rows hold `success` (closed-loop success on the
+curve episodes, `--eval-every`) and `action_mse` (the decoded chunk against the held-out
+episodes, normalized units). The table has one row per curve step. `--versus ARM:BASE` adds the
+first curve step at which ARM's success reaches BASE's success at BASE's last curve step: "the
+steps ARM needs to reach the final success of its counterpart" (`-` if it never does); on a few
+curve episodes per pair these points are noisy, so read them with the episode count beside
+them. It also prints the first validation step at which ARM's action MSE is at most BASE's last
+one.
 """
 
 from __future__ import annotations
@@ -31,6 +33,15 @@ def read_curves(path: Path) -> dict[str, dict[int, float]]:
     return out
 
 
+def mean_over_seeds(seeds: list[dict[str, dict[int, float]]]) -> dict[str, dict[int, float]]:
+    """metric -> {step: mean over seeds}, at the steps every seed has."""
+    out: dict[str, dict[int, float]] = {}
+    for metric in set.intersection(*(set(c) for c in seeds)):
+        steps = set.intersection(*(set(c[metric]) for c in seeds))
+        out[metric] = {s: sum(c[metric][s] for c in seeds) / len(seeds) for s in sorted(steps)}
+    return out
+
+
 def steps_to_reach(curve: dict[int, float], target: float, *, lower_is_better: bool = False
                    ) -> int | None:
     """The first step whose value is at least (or, `lower_is_better`, at most) `target`."""
@@ -39,9 +50,10 @@ def steps_to_reach(curve: dict[int, float], target: float, *, lower_is_better: b
     return next((step for step in sorted(curve) if reached(curve[step])), None)
 
 
-def table(runs: dict[str, dict[str, dict[int, float]]]) -> str:
+def table(runs: dict[str, dict[str, dict[int, float]]], names: dict[str, str]) -> str:
+    """One row per curve step: each run's success, then each run's action MSE."""
     steps = sorted({s for r in runs.values() for s in r.get("success", {})})
-    head = ["step"] + [f"success {k}" for k in runs] + [f"MSE {k}" for k in runs]
+    head = ["step"] + [f"success {names[k]}" for k in runs] + [f"MSE {names[k]}" for k in runs]
     lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
     for step in steps:
         cells = [f"{step:,}"]
@@ -56,17 +68,22 @@ def table(runs: dict[str, dict[str, dict[int, float]]]) -> str:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("runs", nargs="+", metavar="LABEL=CSV")
+    p.add_argument("runs", nargs="+", metavar="LABEL=CSV[,CSV...]",
+                   help="a label and the metrics CSV of each seed of that arm")
     p.add_argument("--versus", action="append", default=[], metavar="ARM:BASE",
                    help="steps ARM needs to reach BASE's final curve success (repeatable)")
     args = p.parse_args()
-    runs = {}
+    runs, names = {}, {}
     for item in args.runs:
-        label, sep, path = item.partition("=")
+        label, sep, paths = item.partition("=")
         if not sep:
-            raise SystemExit(f"error: {item!r} is not LABEL=CSV")
-        runs[label] = read_curves(Path(path))
-    print(table(runs))
+            raise SystemExit(f"error: {item!r} is not LABEL=CSV[,CSV...]")
+        seeds = [read_curves(Path(f)) for f in paths.split(",") if Path(f).is_file()]
+        if not seeds:
+            raise SystemExit(f"error: {label}: none of {paths} exists")
+        runs[label] = mean_over_seeds(seeds)
+        names[label] = f"{label} ({len(seeds)} seeds)" if len(seeds) > 1 else label
+    print(table(runs, names))
     for pair in args.versus:
         arm, _, base = pair.partition(":")
         if arm not in runs or base not in runs:

@@ -1,11 +1,15 @@
 """Per-pair success table (markdown) of several closed-loop evaluations, side by side.
 
     python benchmarks/vla_table.py tokens=runs/exp/wrist12k/eval/tokens/d10_s0/summary.json \
-        flow=benchmarks/results/wrist12k/flow_eval_summary.json
+        flow=benchmarks/results/wrist12k/flow_eval_summary.json,runs/exp/wrist12k/eval/flow/d10_s1/summary.json
 
-Each cell is `k/n = p% [lo, hi]` (Wilson 95%); the last row pools every episode of the 13
-pairs (Wilson over all of them). A column whose summary is missing is printed as `-`, so a
-table can be written while some evaluations are still running.
+Each column is `LABEL=SUMMARY[,SUMMARY...]`: one `eval` summary.json per seed of that arm.
+Each cell is `k/n = p% [lo, hi]` over all its seeds' episodes (Wilson 95%). The last row is
+the suite mean: with one seed, pooled over every episode of the 13 pairs (Wilson); with
+several, the mean over seeds with the two-level bootstrap 95% interval over seeds and
+episodes of `motionprior experiment` (`experiment.results.pool_seeds`), then each seed's
+mean. Summaries that do not exist yet are skipped (a column with none is printed as `-`), so
+a table can be written while some evaluations are still running.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import argparse
 import json
 from pathlib import Path
 
+from motionprior.experiment.results import pool_seeds
 from motionprior.sim.evaluate import wilson_interval
 
 
@@ -29,45 +34,52 @@ def _cell(k: int, n: int) -> str:
     return f"{k}/{n} = {k / n:.0%} [{lo:.0%}, {hi:.0%}]"
 
 
-def table(columns: dict[str, dict | None]) -> str:
-    """Markdown table: one row per pair (in the first summary's order), one column per run."""
-    known = [c for c in columns.values() if c is not None]
+def _mean(seeds: list[dict]) -> str:
+    if len(seeds) == 1:
+        k = sum(r["successes"] for r in seeds[0]["pairs"].values())
+        n = sum(r["episodes"] for r in seeds[0]["pairs"].values())
+        lo, hi = wilson_interval(k, n)
+        return f"**{k / n:.1%}** [{lo:.1%}, {hi:.1%}]"
+    pooled = pool_seeds(seeds)
+    each = ", ".join(f"{m:.1%}" for m in pooled["per_seed"])
+    return (f"**{pooled['mean']:.1%}** [{pooled['ci_low']:.1%}, {pooled['ci_high']:.1%}] "
+            f"({len(seeds)} seeds: {each})")
+
+
+def table(columns: dict[str, list[dict]]) -> str:
+    """Markdown table: one row per pair (in the first summary's order), one column per arm
+    (its seeds pooled)."""
+    known = [seeds for seeds in columns.values() if seeds]
     if not known:
         raise SystemExit("error: none of the summaries exists yet")
-    pairs = list(known[0]["pairs"])
+    pairs = list(known[0][0]["pairs"])
     lines = ["| pair | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     for pair in pairs:
         cells = []
-        for summary in columns.values():
-            row = None if summary is None else summary["pairs"].get(pair)
-            cells.append("-" if row is None else _cell(row["successes"], row["episodes"]))
+        for seeds in columns.values():
+            rows = [s["pairs"][pair] for s in seeds if pair in s["pairs"]]
+            cells.append("-" if not rows else _cell(sum(r["successes"] for r in rows),
+                                                    sum(r["episodes"] for r in rows)))
         lines.append(f"| {_short(pair)} | " + " | ".join(cells) + " |")
-    means = []
-    for summary in columns.values():
-        if summary is None:
-            means.append("-")
-            continue
-        k = sum(r["successes"] for r in summary["pairs"].values())
-        n = sum(r["episodes"] for r in summary["pairs"].values())
-        lo, hi = wilson_interval(k, n)
-        means.append(f"**{k / n:.1%}** [{lo:.1%}, {hi:.1%}]")
-    lines.append(f"| **mean over {len(pairs)} pairs** (Wilson over all episodes) | "
+    means = [_mean(seeds) if seeds else "-" for seeds in columns.values()]
+    lines.append(f"| **suite mean over {len(pairs)} pairs** (one seed: Wilson over all "
+                 "episodes; several: mean over seeds, bootstrap over seeds and episodes) | "
                  + " | ".join(means) + " |")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("columns", nargs="+", metavar="LABEL=SUMMARY_JSON",
-                        help="a column label and the summary.json of an `eval` run")
+    parser.add_argument("columns", nargs="+", metavar="LABEL=SUMMARY_JSON[,...]",
+                        help="a column label and the summary.json of each seed's `eval`")
     args = parser.parse_args()
-    columns: dict[str, dict | None] = {}
+    columns: dict[str, list[dict]] = {}
     for spec in args.columns:
-        label, sep, path = spec.partition("=")
+        label, sep, paths = spec.partition("=")
         if not sep:
-            raise SystemExit(f"error: {spec!r} is not LABEL=SUMMARY_JSON")
-        file = Path(path)
-        columns[label] = json.loads(file.read_text()) if file.is_file() else None
+            raise SystemExit(f"error: {spec!r} is not LABEL=SUMMARY_JSON[,...]")
+        files = [Path(p) for p in paths.split(",")]
+        columns[label] = [json.loads(f.read_text()) for f in files if f.is_file()]
     print(table(columns))
 
 

@@ -15,7 +15,12 @@ from motionprior.errors import ConfigError, UnknownNameError
 from motionprior.experiment import runner
 from motionprior.experiment.config import ExperimentConfig, load_experiment
 from motionprior.experiment.plan import Job, build_plan
-from motionprior.experiment.results import bootstrap_interval, group_results, markdown_table
+from motionprior.experiment.results import (
+    bootstrap_interval,
+    group_results,
+    markdown_table,
+    pool_seeds,
+)
 
 
 def test_plan_of_a_toml_config(tmp_path):
@@ -194,6 +199,16 @@ def test_results_pool_seeds_with_a_two_level_bootstrap(tmp_path):
     assert bootstrap_interval(k, n) == (1.0, 1.0)
     low, high = bootstrap_interval(np.array([[5, 5]]), n)
     assert 0.25 <= low < 0.5 < high <= 0.75
+
+
+def test_pooling_seeds_refuses_mismatched_or_no_evaluations():
+    one = summary({"mw/a": 1.0, "mw/b": 0.5})
+    pooled = pool_seeds([one, one])
+    assert pooled["per_seed"] == [0.75, 0.75] and pooled["pairs"]["mw/b"]["successes"] == 10
+    with pytest.raises(ValueError, match="different pairs"):
+        pool_seeds([one, summary({"mw/a": 1.0})])
+    with pytest.raises(ValueError, match="at least one"):
+        pool_seeds([])
 
 
 def test_cli_dry_run_and_only(tmp_path, capsys):

@@ -45,6 +45,31 @@ def load_summaries(cfg: ExperimentConfig, root: str | Path) -> list[dict[str, An
     return rows
 
 
+def pool_seeds(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    """One arm's evaluations over seeds (each an `eval` summary.json of the same pairs): the
+    mean over seeds of the suite mean, its two-level bootstrap 95% interval, the per-seed
+    means, and per pair the rate over all seeds' episodes with its Wilson 95% interval."""
+    if not summaries:
+        raise ValueError("pool_seeds needs at least one evaluation summary")
+    pairs = sorted(summaries[0]["pairs"])
+    for other in summaries[1:]:
+        if sorted(other["pairs"]) != pairs:
+            raise ValueError(f"summaries evaluate different pairs: {pairs} against "
+                             f"{sorted(other['pairs'])}")
+    k = np.array([[s["pairs"][p]["successes"] for p in pairs] for s in summaries])
+    n = np.array([[s["pairs"][p]["episodes"] for p in pairs] for s in summaries])
+    per_seed = (k / np.maximum(n, 1)).mean(axis=1)
+    low, high = bootstrap_interval(k, n)
+    per_pair = {}
+    for j, p in enumerate(pairs):
+        lo, hi = wilson_interval(int(k[:, j].sum()), int(n[:, j].sum()))
+        per_pair[p] = {"success": float(k[:, j].sum() / max(n[:, j].sum(), 1)),
+                       "ci_low": lo, "ci_high": hi, "episodes": int(n[:, j].sum()),
+                       "successes": int(k[:, j].sum())}
+    return {"mean": float(per_seed.mean()), "per_seed": per_seed.tolist(), "ci_low": low,
+            "ci_high": high, "pairs": per_pair}
+
+
 def group_results(cfg: ExperimentConfig, root: str | Path) -> list[dict[str, Any]]:
     """Per (arm, demos, fraction): seeds, suite mean and its interval, per-pair rates."""
     groups: dict[tuple, list[dict]] = {}
@@ -53,20 +78,9 @@ def group_results(cfg: ExperimentConfig, root: str | Path) -> list[dict[str, Any
         groups.setdefault((c.arm, c.demos, c.fraction), []).append(row)
     out = []
     for (arm, demos, fraction), rows in groups.items():
-        pairs = sorted(rows[0]["summary"]["pairs"])
-        k = np.array([[r["summary"]["pairs"][p]["successes"] for p in pairs] for r in rows])
-        n = np.array([[r["summary"]["pairs"][p]["episodes"] for p in pairs] for r in rows])
-        per_seed = (k / np.maximum(n, 1)).mean(axis=1)
-        low, high = bootstrap_interval(k, n)
-        per_pair = {}
-        for j, p in enumerate(pairs):
-            lo, hi = wilson_interval(int(k[:, j].sum()), int(n[:, j].sum()))
-            per_pair[p] = {"success": float(k[:, j].sum() / max(n[:, j].sum(), 1)),
-                           "ci_low": lo, "ci_high": hi, "episodes": int(n[:, j].sum())}
         out.append({"arm": arm, "demos": demos, "prior_fraction": fraction,
-                    "seeds": [r["cell"].seed for r in rows], "mean": float(per_seed.mean()),
-                    "per_seed": per_seed.tolist(), "ci_low": low, "ci_high": high,
-                    "pairs": per_pair})
+                    "seeds": [r["cell"].seed for r in rows],
+                    **pool_seeds([r["summary"] for r in rows])})
     order = {a: i for i, a in enumerate(cfg.arms)}
     return sorted(out, key=lambda g: (g["demos"], order[g["arm"]], g["prior_fraction"] or 0))
 
