@@ -5,6 +5,7 @@ import os
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -102,7 +103,8 @@ def test_bad_configs_are_refused(tmp_path, text, message):
 
 def fake_commands(monkeypatch):
     """Jobs whose argv is ("py", CODE): run CODE in a fresh interpreter."""
-    monkeypatch.setattr(runner, "command", lambda job: [sys.executable, "-c", job.argv[1]])
+    monkeypatch.setattr(runner, "command",
+                        lambda job, launcher=(): [sys.executable, "-c", job.argv[1]])
 
 
 def test_runner_orders_resumes_and_isolates_failures(tmp_path, monkeypatch):
@@ -159,6 +161,44 @@ def test_a_job_locked_by_another_runner_is_waited_for_never_run_twice(tmp_path, 
     assert sorted(report.done) == ["after", "dead", "mine", "theirs"]
     assert "theirs is running in another runner; waiting for it" in lines
     assert any(str(x).endswith("theirs finished by another runner") for x in lines)
+
+
+def test_with_a_launcher_trainings_run_one_at_a_time_beside_other_jobs(tmp_path,
+                                                                       monkeypatch):
+    fake_commands(monkeypatch)
+    marker = tmp_path / "order.txt"
+    path = str(marker)
+    train = (f"import time; f = open({path!r}, 'a'); f.write('<'); f.flush(); "
+             "time.sleep(1.5); f.write('>')")
+    jobs = [Job("t1", ("py", train), kind="train"), Job("t2", ("py", train), kind="train"),
+            Job("ev", ("py", f"open({str(marker)!r}, 'a').write('e')"), kind="eval")]
+    report = runner.run_plan(jobs, tmp_path / "launched", parallel=2, log=lambda s: None,
+                             poll=0.05, launcher=("accelerate", "launch"))
+    order = marker.read_text()
+    assert sorted(report.done) == ["ev", "t1", "t2"]
+    assert order.replace("e", "") == "<><>"  # never two trainings at once
+    assert order.index("e") < order.index(">")  # the evaluation ran beside the first one
+    marker.unlink()
+    runner.run_plan(jobs, tmp_path / "plain", parallel=2, log=lambda s: None, poll=0.05)
+    assert marker.read_text().startswith("<<")  # without a launcher both train at once
+
+
+def test_a_launcher_starts_the_trainings_only(tmp_path):
+    launcher = ("/opt/accelerate", "launch", "--multi_gpu")
+    train = Job("t", ("train", "--out", str(tmp_path / "run")), kind="train",
+                out=str(tmp_path / "run"), resumable=True)
+    assert runner.command(train, launcher) == [*launcher, "-m", "motionprior", "train",
+                                               "--out", str(tmp_path / "run")]
+    evaluate = Job("e", ("eval", "--policy", "x"), kind="eval")
+    assert runner.command(evaluate, launcher)[:3] == [sys.executable, "-m", "motionprior"]
+    # a program next to this Python (the environment's own accelerate) wins over PATH
+    here = Path(sys.executable)
+    assert runner.launcher_argv(f"{here.name} -X dev") == (str(here), "-X", "dev")
+    assert runner.launcher_argv("sh -c 'echo a b'") == ("sh", "-c", "echo a b")  # on PATH
+    with pytest.raises(ConfigError, match="'no-such-launcher' is not an executable on PATH"):
+        runner.launcher_argv("no-such-launcher --x")
+    with pytest.raises(ConfigError, match="--launcher is empty"):
+        runner.launcher_argv("  ")
 
 
 def test_command_expands_globs_and_resumes_trainings(tmp_path):
@@ -221,6 +261,15 @@ def test_cli_dry_run_and_only(tmp_path, capsys):
     assert main(["experiment", "first-comparison", "--out", str(out), "--dry-run", "--only",
                  "nothing*"]) == 2
     assert "no job matches ['nothing*']" in capsys.readouterr().err
+    launcher = ["--launcher", "sh -c 'exec \"$0\" \"$@\"'"]
+    assert main(["experiment", "first-comparison", "--out", str(out), "--dry-run", "--only",
+                 "eval:flow/*", *launcher]) == 0
+    text = capsys.readouterr().out
+    assert "    sh -c 'exec \"$0\" \"$@\"' -m motionprior train --variant flow" in text
+    assert "\n    motionprior eval --policy" in text and "\n    motionprior collect" in text
+    assert main(["experiment", "first-comparison", "--out", str(out), "--dry-run",
+                 "--launcher", "no-such-launcher launch"]) == 2
+    assert "'no-such-launcher' is not an executable on PATH" in capsys.readouterr().err
 
 
 def test_real_stage1_data_mixes_in_rlds_converted_first(tmp_path, shared_data, capsys):

@@ -3,6 +3,8 @@
     motionprior experiment first-comparison --out runs/first --dry-run     the jobs it would run
     motionprior experiment prior-comparison --out runs/prior               run (resumes)
     motionprior experiment my_study.toml --out runs/mine --only 'eval:*'   a subset of the jobs
+    motionprior experiment paper --out runs/paper --parallel 1 \
+        --launcher 'accelerate launch --multi_gpu --num_processes 8'     trainings on 8 GPUs
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--only", action="append", default=[], metavar="PATTERN",
                    help="run only jobs whose name matches this glob, e.g. 'train:flow/*' "
                    "(their unfinished dependencies too); repeatable")
+    p.add_argument("--launcher", metavar="COMMAND",
+                   help="start every training (pretrain-prior, pretrain-motion, train) as "
+                   "`COMMAND -m motionprior ...`, e.g. 'accelerate launch --multi_gpu "
+                   "--num_processes 8' for data-parallel training on 8 GPUs (then --parallel "
+                   "1 keeps one training at a time); the other jobs run as plain processes")
     p.add_argument("--dry-run", action="store_true",
                    help="print the jobs and their commands, run nothing")
     p.add_argument("--report-only", action="store_true",
@@ -75,20 +82,29 @@ def run(args: argparse.Namespace) -> int:
 
     from motionprior.experiment.config import load_experiment
     from motionprior.experiment.plan import build_plan
-    from motionprior.experiment.runner import RunReport, finished, run_plan
+    from motionprior.experiment.runner import (
+        TRAINING_KINDS,
+        RunReport,
+        finished,
+        launcher_argv,
+        run_plan,
+    )
 
     cfg = load_experiment(args.config)
     root = Path(args.out)
+    launcher = launcher_argv(args.launcher) if args.launcher is not None else ()
     jobs = select(build_plan(cfg, root), args.only)
     if args.dry_run:
         for job in jobs:
             state = "done" if finished(root, job) else "todo"
             after = f"  (after {', '.join(job.deps)})" if job.deps else ""
-            print(f"[{state}] {job.name}{after}\n    motionprior {' '.join(job.argv)}")
+            start = (args.launcher + " -m motionprior" if launcher and job.kind in
+                     TRAINING_KINDS else "motionprior")
+            print(f"[{state}] {job.name}{after}\n    {start} {' '.join(job.argv)}")
         print(f"{len(jobs)} jobs")
         return 0
     report = RunReport() if args.report_only else run_plan(
-        jobs, root, parallel=args.parallel or cfg.parallel)
+        jobs, root, parallel=args.parallel or cfg.parallel, launcher=launcher)
     page = write_results(cfg, root, f"motionprior experiment {args.config}")
     print((root / "results.md").read_text().rstrip())
     print(f"report: {page} (and report.md, results.json)")

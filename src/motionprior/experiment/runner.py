@@ -12,6 +12,11 @@ a runner holds an exclusive lock (`state/<job>.lock`) on every job it runs, and 
 another runner is waited for, never started twice. The job's process shares the lock, so it
 lasts until that process ends; if it ends without finishing the job (its runner was killed),
 the waiting runner takes the job over and resumes it.
+
+A launcher (`launcher_argv("accelerate launch --multi_gpu --num_processes 8")`) starts the
+trainings (`TRAINING_KINDS`) through it, as `<launcher> -m motionprior ...`, so each cell of a
+GPU-sized grid trains with distributed data parallel, one training at a time; the other jobs
+stay plain processes and run beside it.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import fcntl
 import glob
 import json
 import os
+import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -87,17 +94,41 @@ def expand(argv: Sequence[str]) -> list[str]:
     return out
 
 
-def command(job: Job) -> list[str]:
+TRAINING_KINDS = frozenset({"pretrain-prior", "pretrain-motion", "train"})
+
+
+def launcher_argv(text: str) -> tuple[str, ...]:
+    """The words of a launcher command line; its program is looked up next to this Python
+    first (the environment's own `accelerate`), then on PATH."""
+    words = shlex.split(text)
+    if not words:
+        raise ConfigError("--launcher is empty; give a command such as "
+                          "'accelerate launch --multi_gpu --num_processes 8'")
+    local = Path(sys.executable).parent / words[0]
+    if "/" not in words[0] and local.is_file():
+        words[0] = str(local)
+    elif shutil.which(words[0]) is None:
+        raise ConfigError(f"--launcher: {words[0]!r} is not an executable on PATH nor next to "
+                          f"{sys.executable}; install it or give its full path")
+    return tuple(words)
+
+
+def command(job: Job, launcher: Sequence[str] = ()) -> list[str]:
+    """The process to start for `job`: `python -m motionprior ARGS`, or for a training with a
+    `launcher`, `LAUNCHER -m motionprior ARGS`."""
     argv = expand(job.argv)
     if job.resumable and (Path(job.out) / "checkpoints").is_dir():
         argv.append("--resume")
-    return [sys.executable, "-m", "motionprior", *argv]
+    start = list(launcher) if launcher and job.kind in TRAINING_KINDS else [sys.executable]
+    return [*start, "-m", "motionprior", *argv]
 
 
 def run_plan(jobs: Sequence[Job], root: str | Path, *, parallel: int = 2,
-             log: Callable[[str], None] = print, poll: float = 1.0) -> RunReport:
+             log: Callable[[str], None] = print, poll: float = 1.0,
+             launcher: Sequence[str] = ()) -> RunReport:
     """Run every unfinished job whose dependencies finished, `parallel` at a time, in plan
-    order."""
+    order; with a `launcher`, trainings start through it, one at a time (each takes every
+    device it launches on), while the other jobs fill the remaining `parallel` slots."""
     root = Path(root)
     (root / "logs").mkdir(parents=True, exist_ok=True)
     report = RunReport()
@@ -144,8 +175,11 @@ def run_plan(jobs: Sequence[Job], root: str | Path, *, parallel: int = 2,
                     pending.remove(job)
                     report.blocked.append(job.name)
             while len(running) < parallel:
-                ready = next((j for j in pending if all(d in report.done for d in j.deps)),
-                             None)
+                # a launched training takes the whole machine: one at a time
+                training = launcher and any(r[2].kind in TRAINING_KINDS
+                                            for r in running.values())
+                ready = next((j for j in pending if all(d in report.done for d in j.deps)
+                              and not (training and j.kind in TRAINING_KINDS)), None)
                 if ready is None:
                     break
                 pending.remove(ready)
@@ -160,7 +194,7 @@ def run_plan(jobs: Sequence[Job], root: str | Path, *, parallel: int = 2,
                     continue
                 log_path = root / "logs" / f"{safe_name(ready.name)}.log"
                 try:
-                    argv = command(ready)
+                    argv = command(ready, launcher)
                 except ConfigError as e:
                     os.close(lock)
                     report.failed[ready.name] = str(e)
