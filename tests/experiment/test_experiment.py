@@ -47,6 +47,11 @@ def test_plan_of_a_toml_config(tmp_path):
     assert sum(n.startswith("train:") for n in jobs) == 2 * (1 + 1 + 2 + 1)
     assert all(j.argv[j.argv.index("--cameras") + 1] == "scene" for j in jobs.values()
                if j.kind in ("train", "eval", "pretrain-motion") or j.name == "collect-demos")
+    ev = jobs["eval:flow/d5_s0"].argv
+    assert ev[ev.index("--workers") + 1] == "1"
+    paper = {j.name: j for j in build_plan(load_experiment("paper"), tmp_path / "p")}
+    ev = paper["eval:flow/d50_s2"].argv
+    assert ev[ev.index("--workers") + 1] == "8" and ev[ev.index("--episodes") + 1] == "50"
 
 
 def test_cameras_reach_collection_training_and_evaluation(tmp_path):
@@ -91,6 +96,7 @@ def test_the_two_comparisons_share_their_common_cells(tmp_path):
     ('colour = "red"', r"unknown keys \['colour'\]"),
     ('preset = "huge"', "unknown experiment preset 'huge'"),
     ('seeds = [', "not valid TOML"),
+    ('eval_workers = 0', "parallel, eval_workers and curve_episodes must be >= 1"),
 ])
 def test_bad_configs_are_refused(tmp_path, text, message):
     path = tmp_path / "bad.toml"

@@ -75,6 +75,8 @@ class ExperimentConfig:
     curve_every / curve_episodes: closed-loop success every N training steps on that many
     episodes per pair (learning curves; 0 = off). max_steps: episode length cap of the
     evaluations (None: each suite's). parallel: cells run at once (one thread each).
+    eval_workers: processes per evaluation, each with its own simulator and policy copy (1 on
+    a 2-core machine, where `parallel` already fills the cores).
     cameras: rendered in collection and evaluation and seen by every policy (e.g. scene,
     wrist); image_size is their rendered size, the policy preset sets its training size.
     prior_data: more stage-1 datasets beside the collected ones: LeRobot folders, or RLDS
@@ -102,6 +104,7 @@ class ExperimentConfig:
     curve_every: int = 0
     curve_episodes: int = 3
     parallel: int = 2
+    eval_workers: int = 1
     custom_arms: dict[str, Arm] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -122,8 +125,10 @@ class ExperimentConfig:
             raise ConfigError(f"distill_steps must be >= 1 (or absent), got "
                               f"{self.distill_steps}; an arm without distillation says "
                               "--no-distill")
-        if self.parallel < 1 or self.curve_every < 0 or self.curve_episodes < 1:
-            raise ConfigError("parallel and curve_episodes must be >= 1, curve_every >= 0")
+        if (self.parallel < 1 or self.eval_workers < 1 or self.curve_every < 0
+                or self.curve_episodes < 1):
+            raise ConfigError("parallel, eval_workers and curve_episodes must be >= 1, "
+                              "curve_every >= 0")
 
     @property
     def all_arms(self) -> dict[str, Arm]:
@@ -160,7 +165,8 @@ PRESETS: dict[str, ExperimentConfig] = {
     "paper": ExperimentConfig(arms=PRIOR_ARMS, seeds=(0, 1, 2), demos=(5, 10, 25, 50),
                               prior_fractions=(0.25, 0.5, 1.0), preset="paper",
                               prior_preset="paper", eval_episodes=50, image_size=224,
-                              prior_demos=200, curve_every=10_000, parallel=1),
+                              prior_demos=200, curve_every=10_000, parallel=1,
+                              eval_workers=8),
 }
 
 

@@ -137,9 +137,9 @@ def build_plan(cfg: ExperimentConfig, root: str | Path) -> list[Job]:
         ev = r / "eval" / cell.arm / cell.key
         jobs.append(Job(f"eval:{name}", ("eval", "--policy", str(run), "--suite", cfg.suite,
                                          "--episodes", str(cfg.eval_episodes), "--image-size",
-                                         str(cfg.image_size), *cameras, "--workers", "1",
-                                         "--videos",
-                                         "1", "--quiet", "--out", str(ev),
+                                         str(cfg.image_size), *cameras, "--workers",
+                                         str(cfg.eval_workers), "--videos", "1", "--quiet",
+                                         "--out", str(ev),
                                          *(["--max-steps", str(cfg.max_steps)]
                                            if cfg.max_steps else [])),
                         (f"train:{name}",), str(ev), False, "eval"))
