@@ -104,6 +104,12 @@ def episodes(out) -> list[dict]:
 @pytest.mark.parametrize("extra, message", [
     (["--variant", "flow+prior"], "variant 'flow+prior' needs --prior DIR"),
     (["--variant", "flow", "--no-history"], "--no-history is for the +prior variants"),
+    (["--variant", "flow", "--history-dropout", "0.5"],
+     "--history-dropout is for the +prior variants"),
+    (["--variant", "flow+prior", "--prior", "PRIOR", "--no-history", "--history-dropout", "0.5"],
+     "history_dropout needs the history token; it contradicts history=False (--no-history)"),
+    (["--variant", "flow+prior", "--prior", "PRIOR", "--history-dropout", "1"],
+     "history_dropout must be in [0, 1), got 1.0"),
     (["--variant", "flow+prior", "--prior", "PRIOR", "--no-decoder-reuse", "--freeze-decoder"],
      "--freeze-decoder freezes the reused D; it contradicts --no-decoder-reuse"),
     (["--variant", "flow+prior", "--prior", "PRIOR", "--no-distill", "--distill-steps", "9"],

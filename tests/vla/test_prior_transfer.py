@@ -122,6 +122,40 @@ def test_history_token_changes_the_output_when_the_history_changes():
         model.encode_prefix(missing)
 
 
+def test_history_dropout_hides_whole_histories_in_training_only():
+    model, _ = transfer_model(history_dropout=0.5)
+    batch = make_batch(b=8)
+    hidden = dict(batch, history_mask=torch.zeros_like(batch["history_mask"]))
+    with torch.no_grad():
+        true, none = model.history_token(batch), model.history_token(hidden)
+        assert not torch.equal(true, none)
+        dropped = model.history_token(batch, augment=True,
+                                      generator=torch.Generator().manual_seed(1))
+        again = model.history_token(batch, augment=True,
+                                    generator=torch.Generator().manual_seed(1))
+    gone = torch.rand(8, generator=torch.Generator().manual_seed(1)) < 0.5
+    assert 0 < gone.sum() < 8 and torch.equal(dropped, again)  # one seeded draw per sample
+    assert torch.equal(dropped[gone], none[gone]) and torch.equal(dropped[~gone], true[~gone])
+    with torch.no_grad():  # inference never drops
+        assert torch.equal(model.history_token(batch, generator=torch.Generator()), true)
+    # at rate 0 nothing is drawn, so the runs without dropout keep their random stream
+    plain, _ = transfer_model()
+    g = torch.Generator().manual_seed(5)
+    with torch.no_grad():
+        plain.history_token(batch, augment=True, generator=g)
+    assert torch.equal(g.get_state(), torch.Generator().manual_seed(5).get_state())
+    # the training loss goes through it: train and eval differ only by the dropout
+    for m, differs in ((model, True), (plain, False)):
+        m.train()
+        trained = loss_at(m, batch, 5000)[0]
+        m.eval()
+        assert torch.equal(trained, loss_at(m, batch, 5000)[0]) is not differs
+    with pytest.raises(ConfigError, match=r"history_dropout must be in \[0, 1\), got 1"):
+        TransferConfig(history_dropout=1.0)
+    with pytest.raises(ConfigError, match="contradicts history=False"):
+        TransferConfig(history=False, history_dropout=0.1)
+
+
 @pytest.mark.parametrize("variant", ["flow+prior", "motion+flow+prior"])
 def test_new_variants_overfit_a_fixed_batch(variant):
     model, _ = transfer_model(variant, distill_steps=150)

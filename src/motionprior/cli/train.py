@@ -17,6 +17,7 @@ from motionprior.errors import ConfigError
 
 STAGE2_VARIANTS = ("tokens", "motion+tokens", "flow", "flow+prior", "motion+flow+prior")
 ABLATIONS = (("no_distill", "--no-distill"), ("no_history", "--no-history"),
+             ("history_dropout", "--history-dropout"),
              ("no_decoder_reuse", "--no-decoder-reuse"), ("freeze_decoder", "--freeze-decoder"),
              ("distill_weight", "--distill-weight"), ("distill_steps", "--distill-steps"),
              ("decoder_lr_mult", "--decoder-lr-mult"))
@@ -93,6 +94,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="+prior: no early latent distillation of z-hat into E's latent")
     p.add_argument("--no-history", action="store_true",
                    help="+prior: no history token (E's summary of the past steps)")
+    number(p, "--history-dropout", minimum=0.0, help="+prior: in training, hide the history "
+           "of this share of samples (0 to <1; default 0, as published), against a policy "
+           "that copies its past actions instead of reading the image")
     p.add_argument("--no-decoder-reuse", action="store_true",
                    help="+prior: a randomly initialised decoder of the prior's shape instead "
                    "of its trained D (E still gives distillation and history)")
@@ -147,6 +151,7 @@ def with_transfer(cfg, args: argparse.Namespace):
     changes = {"distill_weight": 0.0 if args.no_distill else args.distill_weight,
                "distill_steps": args.distill_steps, "decoder_lr_mult": args.decoder_lr_mult,
                "history": False if args.no_history else None,
+               "history_dropout": args.history_dropout,
                "reuse_decoder": False if args.no_decoder_reuse else None,
                "freeze_decoder": True if args.freeze_decoder else None}
     if args.no_distill and (args.distill_weight or args.distill_steps):

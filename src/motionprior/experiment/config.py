@@ -61,6 +61,9 @@ ARMS: dict[str, Arm] = {
     "flow+prior-no-history": Arm("flow+prior", ("--no-history",)),
     "flow+prior-no-reuse": Arm("flow+prior", ("--no-decoder-reuse",)),
     "flow+prior-frozen": Arm("flow+prior", ("--freeze-decoder",)),
+    # not in the published method: half of the training samples without history (copycat
+    # remedy; benchmarks/RESULTS_vla.md, history reliance)
+    "flow+prior-hdrop": Arm("flow+prior", ("--history-dropout", "0.5")),
     "motion+flow+prior": Arm("motion+flow+prior"),
     "motion-pre+motion+flow+prior": Arm("motion+flow+prior", motion_init=True),
 }

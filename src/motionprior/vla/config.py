@@ -53,7 +53,10 @@ class TransferConfig:
     0 at distill_steps (linear by default, as the action-prior paper decays it over the first
     10% of training: 5,000 of 50,000 steps); 0 weight = `--no-distill`. history: E's one-token
     summary of the past `flow.history_len` steps of state and action joins the prefix
-    (`--no-history`).
+    (`--no-history`). history_dropout: in training, the share of samples whose history is
+    hidden (mask all false, the token of an episode's first step), so that the policy cannot
+    lean on its past actions alone (the copycat failure of behaviour cloning with action
+    history; `--history-dropout P`, default 0: the method as published).
     """
 
     reuse_decoder: bool = True
@@ -63,8 +66,14 @@ class TransferConfig:
     distill_steps: int = 400
     distill_schedule: DistillSchedule = "linear"
     history: bool = True
+    history_dropout: float = 0.0
 
     def __post_init__(self) -> None:
+        if not 0 <= self.history_dropout < 1:
+            raise ConfigError(f"history_dropout must be in [0, 1), got {self.history_dropout}")
+        if self.history_dropout and not self.history:
+            raise ConfigError("history_dropout needs the history token; it contradicts "
+                              "history=False (--no-history)")
         if not self.decoder_lr_mult > 0:
             raise ConfigError(f"decoder_lr_mult must be > 0, got {self.decoder_lr_mult}")
         if self.distill_weight < 0 or self.distill_steps < 0:

@@ -133,14 +133,21 @@ class VLAModel(nn.Module):
         return self.prior_encoder(batch["actions"][:, :h], batch["action_mask"][:, :h], state,
                                   batch.get("state_mask"), self.expert_embodiment_ids(batch)).mean
 
-    def history_token(self, batch: Mapping[str, Any]) -> Tensor:
-        """The prefix token `[B, W]` of E's summary of the past steps."""
+    def history_token(self, batch: Mapping[str, Any], *, augment: bool = False,
+                      generator: torch.Generator | None = None) -> Tensor:
+        """The prefix token `[B, W]` of E's summary of the past steps. With `augment`
+        (training) each sample's history is hidden with probability
+        `transfer.history_dropout` (one draw per sample from `generator`)."""
         missing = [k for k in ("history_state", "history_actions", "history_mask")
                    if k not in batch]
         if missing:
             raise ConfigError(f"this policy uses the history token: the batch needs {missing}")
+        mask, rate = batch["history_mask"], self.cfg.transfer.history_dropout
+        if augment and rate > 0:  # no draw at rate 0: runs without dropout stay bit-identical
+            keep = torch.rand(mask.shape[0], generator=generator) >= rate
+            mask = mask & keep.to(mask.device).view(-1, *([1] * (mask.dim() - 1)))
         z = encode_history(self.prior_encoder, batch["history_state"],
-                           batch["history_actions"], batch["history_mask"],
+                           batch["history_actions"], mask,
                            state_mask=batch.get("state_mask"),
                            embodiment_id=self.expert_embodiment_ids(batch))
         return self.history_proj(z)
@@ -159,7 +166,8 @@ class VLAModel(nn.Module):
         st = self.state_proj(state.to(vis)) + self.embodiment(batch["embodiment_id"])
         parts = [vis, self.lang_proj(feats), st[:, None]]
         if self.cfg.uses_history:
-            parts.append(self.history_token(batch).to(vis)[:, None])
+            parts.append(self.history_token(batch, augment=augment, generator=generator)
+                         .to(vis)[:, None])
         x = torch.cat(parts, dim=1)
         extra = x.shape[1] - vis.shape[1] - mask.shape[1]
         valid = torch.cat([torch.ones(vis.shape[:2], dtype=torch.bool, device=vis.device),
