@@ -3,7 +3,7 @@
     motionprior experiment first-comparison --out runs/first --dry-run     the jobs it would run
     motionprior experiment prior-comparison --out runs/prior               run (resumes)
     motionprior experiment my_study.toml --out runs/mine --only 'eval:*'   a subset of the jobs
-    motionprior experiment paper --out runs/paper --parallel 1 \
+    motionprior experiment paper --out runs/paper --parallel 2 \
         --launcher 'accelerate launch --multi_gpu --num_processes 8'     trainings on 8 GPUs
 """
 
@@ -39,8 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--launcher", metavar="COMMAND",
                    help="start every training (pretrain-prior, pretrain-motion, train) as "
                    "`COMMAND -m motionprior ...`, e.g. 'accelerate launch --multi_gpu "
-                   "--num_processes 8' for data-parallel training on 8 GPUs (then --parallel "
-                   "1 keeps one training at a time); the other jobs run as plain processes")
+                   "--num_processes 8' for data-parallel training on 8 GPUs; such trainings "
+                   "run one at a time, while collections and evaluations fill the other "
+                   "--parallel slots as plain processes")
     p.add_argument("--dry-run", action="store_true",
                    help="print the jobs and their commands, run nothing")
     p.add_argument("--report-only", action="store_true",
