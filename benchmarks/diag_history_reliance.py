@@ -33,8 +33,7 @@ import torch
 
 from motionprior.prior.pretrain import collate
 from motionprior.vla.data import load_vla_data
-from motionprior.vla.decoding import generate
-from motionprior.vla.training import in_units_of, load_vla
+from motionprior.vla.training import decoded_chunk_error, load_vla
 
 HISTORY = ("history_state", "history_actions", "history_mask")
 
@@ -42,16 +41,9 @@ HISTORY = ("history_state", "history_actions", "history_mask")
 def chunk_mse(model, batch: dict, seed: int, data, samples: list[int]) -> np.ndarray:
     """Per-window MSE of the decoded chunk over its valid action dims, in the data's own
     normalized units (`data.reference`, when the model works in a prior's)."""
-    dims = batch["action_mask"][:, 0].sum(-1)
     with torch.inference_mode():
-        gen = generate(model, batch, dims, generator=torch.Generator().manual_seed(seed))
-    h = gen.actions.shape[1]
-    mask = batch["action_mask"][:, :h].float()
-    pred, truth = gen.actions, batch["actions"][:, :h]
-    if data.reference is not None:
-        pred = in_units_of(data.reference, pred, data.windows, samples)
-        truth = in_units_of(data.reference, truth, data.windows, samples)
-    err = (pred - truth) ** 2 * mask
+        _, err, mask = decoded_chunk_error(model, batch, seed, reference=data.reference,
+                                           windows=data.windows, samples=samples)
     return (err.sum((1, 2)) / mask.sum((1, 2)).clamp_min(1)).numpy()
 
 

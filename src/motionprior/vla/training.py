@@ -13,7 +13,7 @@ go into the model and its normalization statistics define the action space
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,17 +135,11 @@ def generation_validator(val_set: Any, batch_size: int = 64, seed: int = 0,
         batch = collate(val_set.dataset.__getitems__(samples))
         device = next(model.parameters()).device
         batch = to_device(batch, device)
-        dims = batch["action_mask"][:, 0].sum(-1)
-        gen = generate(model, batch, dims, generator=torch.Generator().manual_seed(seed))
+        gen, err, mask = decoded_chunk_error(model, batch, seed, reference=reference,
+                                             windows=val_set.dataset, samples=samples,
+                                             reference_truth=reference_truth)
         out: dict[str, float] = {}
-        if gen.actions is not None:
-            h = gen.actions.shape[1]
-            mask = batch["action_mask"][:, :h].float()
-            pred, truth = gen.actions, batch["actions"][:, :h]
-            if reference_truth is not None:
-                pred = in_units_of(reference, pred, val_set.dataset, samples).to(pred)
-                truth = reference_truth[:, :h].to(pred)
-            err = (pred - truth) ** 2 * mask
+        if err is not None:
             out["action_mse"] = float(err.sum() / mask.sum().clamp_min(1))
             out["action_mse_first"] = float(err[:, 0].sum() / mask[:, 0].sum().clamp_min(1))
         if model.cfg.uses_motion:
@@ -153,6 +147,28 @@ def generation_validator(val_set: Any, batch_size: int = 64, seed: int = 0,
             out["motion_exact"] = float(np.mean(hits))
         return out
     return validate
+
+
+def decoded_chunk_error(model: Any, batch: Mapping[str, Any], seed: int, *,
+                        reference: Normalizer | None = None, windows: Any = None,
+                        samples: Sequence[int] = (), reference_truth: torch.Tensor | None = None
+                        ) -> tuple[Any, torch.Tensor | None, torch.Tensor | None]:
+    """Decode `batch` (noise seeded by `seed`) and take the squared error of its chunk
+    `[B, H, D_max]` (zero outside the action mask) and that mask. With `reference`, both
+    chunks are first put in its units (`samples` are the batch's indices into `windows`; the
+    truth may come ready as `reference_truth`). A variant without a chunk: (gen, None, None)."""
+    dims = batch["action_mask"][:, 0].sum(-1)
+    gen = generate(model, batch, dims, generator=torch.Generator().manual_seed(seed))
+    if gen.actions is None:
+        return gen, None, None
+    h = gen.actions.shape[1]
+    mask = batch["action_mask"][:, :h].float()
+    pred, truth = gen.actions, batch["actions"][:, :h]
+    if reference is not None:
+        pred = in_units_of(reference, pred, windows, samples).to(pred)
+        truth = (in_units_of(reference, truth, windows, samples) if reference_truth is None
+                 else reference_truth[:, :h]).to(pred)
+    return gen, (pred - truth) ** 2 * mask, mask
 
 
 def in_units_of(reference: Normalizer, actions: torch.Tensor, windows: Any,
