@@ -84,9 +84,9 @@ def run(args: argparse.Namespace) -> int:
     from motionprior.experiment.config import load_experiment
     from motionprior.experiment.plan import build_plan
     from motionprior.experiment.runner import (
-        TRAINING_KINDS,
         RunReport,
         finished,
+        launched,
         launcher_argv,
         run_plan,
     )
@@ -99,8 +99,8 @@ def run(args: argparse.Namespace) -> int:
         for job in jobs:
             state = "done" if finished(root, job) else "todo"
             after = f"  (after {', '.join(job.deps)})" if job.deps else ""
-            start = (args.launcher + " -m motionprior" if launcher and job.kind in
-                     TRAINING_KINDS else "motionprior")
+            start = (f"{args.launcher} -m motionprior" if launched(job, launcher)
+                     else "motionprior")
             print(f"[{state}] {job.name}{after}\n    {start} {' '.join(job.argv)}")
         print(f"{len(jobs)} jobs")
         return 0

@@ -113,13 +113,18 @@ def launcher_argv(text: str) -> tuple[str, ...]:
     return tuple(words)
 
 
+def launched(job: Job, launcher: Sequence[str]) -> bool:
+    """Whether `job` starts through `launcher` (the trainings, when there is one)."""
+    return bool(launcher) and job.kind in TRAINING_KINDS
+
+
 def command(job: Job, launcher: Sequence[str] = ()) -> list[str]:
     """The process to start for `job`: `python -m motionprior ARGS`, or for a training with a
     `launcher`, `LAUNCHER -m motionprior ARGS`."""
     argv = expand(job.argv)
     if job.resumable and (Path(job.out) / "checkpoints").is_dir():
         argv.append("--resume")
-    start = list(launcher) if launcher and job.kind in TRAINING_KINDS else [sys.executable]
+    start = list(launcher) if launched(job, launcher) else [sys.executable]
     return [*start, "-m", "motionprior", *argv]
 
 
@@ -176,10 +181,9 @@ def run_plan(jobs: Sequence[Job], root: str | Path, *, parallel: int = 2,
                     report.blocked.append(job.name)
             while len(running) < parallel:
                 # a launched training takes the whole machine: one at a time
-                training = launcher and any(r[2].kind in TRAINING_KINDS
-                                            for r in running.values())
+                training = any(launched(r[2], launcher) for r in running.values())
                 ready = next((j for j in pending if all(d in report.done for d in j.deps)
-                              and not (training and j.kind in TRAINING_KINDS)), None)
+                              and not (training and launched(j, launcher))), None)
                 if ready is None:
                     break
                 pending.remove(ready)
