@@ -34,34 +34,34 @@ def _cell(k: int, n: int) -> str:
     return f"{k}/{n} = {k / n:.0%} [{lo:.0%}, {hi:.0%}]"
 
 
-def _mean(seeds: list[dict]) -> str:
-    if len(seeds) == 1:
-        k = sum(r["successes"] for r in seeds[0]["pairs"].values())
-        n = sum(r["episodes"] for r in seeds[0]["pairs"].values())
+def _mean(pooled: dict, seeds: int) -> str:
+    if seeds == 1:
+        k = sum(r["successes"] for r in pooled["pairs"].values())
+        n = sum(r["episodes"] for r in pooled["pairs"].values())
         lo, hi = wilson_interval(k, n)
         return f"**{k / n:.1%}** [{lo:.1%}, {hi:.1%}]"
-    pooled = pool_seeds(seeds)
     each = ", ".join(f"{m:.1%}" for m in pooled["per_seed"])
     return (f"**{pooled['mean']:.1%}** [{pooled['ci_low']:.1%}, {pooled['ci_high']:.1%}] "
-            f"({len(seeds)} seeds: {each})")
+            f"({seeds} seeds: {each})")
 
 
 def table(columns: dict[str, list[dict]]) -> str:
     """Markdown table: one row per pair (in the first summary's order), one column per arm
-    (its seeds pooled)."""
+    (its seeds pooled by `pool_seeds`)."""
     known = [seeds for seeds in columns.values() if seeds]
     if not known:
         raise SystemExit("error: none of the summaries exists yet")
     pairs = list(known[0][0]["pairs"])
+    pooled = {label: pool_seeds(seeds) for label, seeds in columns.items() if seeds}
     lines = ["| pair | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     for pair in pairs:
         cells = []
-        for seeds in columns.values():
-            rows = [s["pairs"][pair] for s in seeds if pair in s["pairs"]]
-            cells.append("-" if not rows else _cell(sum(r["successes"] for r in rows),
-                                                    sum(r["episodes"] for r in rows)))
+        for label in columns:
+            row = pooled[label]["pairs"].get(pair) if label in pooled else None
+            cells.append("-" if row is None else _cell(row["successes"], row["episodes"]))
         lines.append(f"| {_short(pair)} | " + " | ".join(cells) + " |")
-    means = [_mean(seeds) if seeds else "-" for seeds in columns.values()]
+    means = [_mean(pooled[label], len(seeds)) if seeds else "-"
+             for label, seeds in columns.items()]
     lines.append(f"| **suite mean over {len(pairs)} pairs** (one seed: Wilson over all "
                  "episodes; several: mean over seeds, bootstrap over seeds and episodes) | "
                  + " | ".join(means) + " |")
@@ -80,7 +80,10 @@ def main() -> None:
             raise SystemExit(f"error: {spec!r} is not LABEL=SUMMARY_JSON[,...]")
         files = [Path(p) for p in paths.split(",")]
         columns[label] = [json.loads(f.read_text()) for f in files if f.is_file()]
-    print(table(columns))
+    try:
+        print(table(columns))
+    except ValueError as err:  # seeds of one column that evaluated different pairs
+        raise SystemExit(f"error: {err}") from None
 
 
 if __name__ == "__main__":
