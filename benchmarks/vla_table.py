@@ -80,6 +80,9 @@ def main() -> None:
             raise SystemExit(f"error: {spec!r} is not LABEL=SUMMARY_JSON[,...]")
         files = [Path(p) for p in paths.split(",")]
         columns[label] = [json.loads(f.read_text()) for f in files if f.is_file()]
+        if any("pairs" not in summary for summary in columns[label]):
+            raise SystemExit(f"error: {label}: {paths} holds a file that is not an `eval` "
+                             "summary.json (no 'pairs')")
     try:
         print(table(columns))
     except ValueError as err:  # seeds of one column that evaluated different pairs
