@@ -87,6 +87,22 @@ def test_the_two_comparisons_share_their_common_cells(tmp_path):
     assert all(first[n] == prior[n] for n in common)
 
 
+def test_the_history_follow_up_adds_two_arms_to_the_prior_comparison(tmp_path):
+    """benchmarks/history_followup.toml runs into the comparison's folder: every job of the
+    comparison is shared verbatim, and the new jobs are its two arms, each one flag away."""
+    bench = Path(__file__).parents[2] / "benchmarks"
+    prior, follow = ({j.name: j.argv for j in build_plan(load_experiment(cfg), tmp_path)}
+                     for cfg in (bench / "prior_comparison.toml", bench / "history_followup.toml"))
+    assert all(follow[n] == argv for n, argv in prior.items())
+    new = {n.split(":")[1].split("/")[0] for n in set(follow) - set(prior)}
+    assert new == {"flow+prior-hdrop", "motion+flow+prior-no-history"}
+    base, hdrop, nohist = (follow[f"train:{a}/d10_s2_f1"] for a in
+                           ("motion+flow+prior", "flow+prior-hdrop",
+                            "motion+flow+prior-no-history"))
+    assert [a for a in nohist if a not in base and "/runs/" not in a] == ["--no-history"]
+    assert hdrop[hdrop.index("--history-dropout") + 1] == "0.5"
+
+
 @pytest.mark.parametrize("text, message", [
     ('distill_steps = 0', "distill_steps must be >= 1"),
     ('arms = ["nope"]', "unknown arm 'nope'; known:"),
