@@ -5,6 +5,8 @@
 # Every minute it copies RUNS/<arm>/<cell>/checkpoints/step_<S> for S in STEPS to
 # KEEP/<arm>/<cell>/step_<S> (copy to a temporary name, then rename: never half a checkpoint).
 # Checkpoints are written whole and renamed into place, so one that exists is complete.
+# For runs of the current code, `train --keep-every 3000` does this inside training; this
+# watcher is for the running grid, whose code is frozen at a commit without that flag.
 set -euo pipefail
 RUNS=${RUNS:-/root/mp/wrist12k/runs}
 KEEP=${KEEP:-/root/mp/kept-checkpoints}

@@ -73,6 +73,15 @@ def test_latest_pointer_and_rotation(tmp_path):
                                                                     / "step_00000003")
 
 
+def test_keep_every_spares_the_multiples_from_rotation(tmp_path):
+    model = nn.Linear(2, 2)
+    for step in (2, 4, 6, 8, 10):
+        ck.save_checkpoint(tmp_path, step, model=model, model_type="m", config={}, keep=1,
+                           keep_every=4)
+    names = [p.name for p in ck.list_checkpoints(tmp_path)]
+    assert names == ["step_00000004", "step_00000008", "step_00000010"]
+
+
 def test_failed_write_leaves_previous_checkpoint(tmp_path):
     model = nn.Linear(2, 2)
     ck.save_checkpoint(tmp_path, 1, model=model, model_type="m", config={})

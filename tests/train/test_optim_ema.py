@@ -68,5 +68,7 @@ def test_train_config_rejects_bad_values():
         TrainConfig(precision="fp8")
     with pytest.raises(ConfigError, match="ema_decay must be in"):
         TrainConfig(ema_decay=1.0)
+    with pytest.raises(ConfigError, match="keep_every must be >= 0, got -1"):
+        TrainConfig(keep_every=-1)
     with pytest.raises(ConfigError, match="lr must be > 0"):
         TrainConfig(lr=0)

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from motionprior.cli import main
+from motionprior.cli import build_parser, main
+from motionprior.cli.train import build_config
 
 PAIR = "metaworld/reach-v3"
 
@@ -16,6 +17,15 @@ def dataset(tmp_path_factory):
     assert main(["collect", "--suite", PAIR, "--demos", "2", "--out", str(root / "data"),
                  "--image-size", "32"]) == 0
     return root, str(root / "data" / "metaworld_reach-v3")
+
+
+def test_keep_every_flag_reaches_the_training_config(tmp_path):
+    args = build_parser().parse_args(["train", "--variant", "flow", "--data", str(tmp_path),
+                                      "--out", str(tmp_path / "run"), "--keep-every", "3000"])
+    assert build_config(args, "flow").train.keep_every == 3000
+    assert build_config(build_parser().parse_args(
+        ["train", "--variant", "flow", "--data", str(tmp_path), "--out", str(tmp_path / "r")]),
+        "flow").train.keep_every == 0
 
 
 def test_motion_variant_needs_labels_first(dataset, capsys):

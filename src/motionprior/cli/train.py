@@ -40,6 +40,9 @@ def add_vla_flags(p: argparse.ArgumentParser) -> None:
     count(p, "--batch-size", minimum=1, help="override the per-process batch size")
     number(p, "--lr", minimum=0.0, strict=True, help="override the peak learning rate")
     count(p, "--seed", minimum=0, help="override the random seed")
+    count(p, "--keep-every", minimum=1, help="also keep the checkpoints at multiples of N steps "
+          "(training otherwise keeps only the newest few), e.g. to evaluate a learning curve "
+          "later on more episodes")
     count(p, "--image-size", minimum=16, help="training resolution in pixels (the model "
                    "resizes stored images; default: the preset's, 64 for cpu)")
     p.add_argument("--cameras", help="comma-separated cameras to use (default: scene)")
@@ -61,6 +64,7 @@ def build_config(args: argparse.Namespace, variant: str):
     cfg = preset(args.preset, variant)
     train = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size),
                                ("lr", args.lr), ("seed", args.seed),
+                               ("keep_every", args.keep_every),
                                ("num_workers", args.workers)) if v is not None}
     model = {k: v for k, v in (("image_size", args.image_size), ("vision", args.vision),
                                ("vision_pool", args.vision_pool),

@@ -60,9 +60,9 @@ def save_checkpoint(run_dir: str | Path, step: int, *, model: torch.nn.Module,
                     optimizer: torch.optim.Optimizer | None = None,
                     scheduler: Any = None, ema_state: dict[str, torch.Tensor] | None = None,
                     rng: list[dict[str, Any]] | None = None, stats: dict | None = None,
-                    world_size: int = 1, keep: int = 2) -> Path:
+                    world_size: int = 1, keep: int = 2, keep_every: int = 0) -> Path:
     """Write checkpoint `step` of `run_dir` atomically, point `latest` at it, and delete all but
-    the newest `keep` checkpoints."""
+    the newest `keep` checkpoints and those at a multiple of `keep_every` steps (0: none)."""
     root = checkpoint_root(run_dir)
     name = f"{_STEP_PREFIX}{step:08d}"
     with atomic.atomic_directory(root / name) as tmp:
@@ -84,6 +84,8 @@ def save_checkpoint(run_dir: str | Path, step: int, *, model: torch.nn.Module,
                                               "step": step, "world_size": world_size})
     atomic.write_text(root / "latest", name + "\n")
     for old in list_checkpoints(run_dir)[:-keep]:
+        if keep_every and int(old.name[len(_STEP_PREFIX):]) % keep_every == 0:
+            continue
         shutil.rmtree(old, ignore_errors=True)
     return root / name
 

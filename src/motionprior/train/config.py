@@ -37,6 +37,7 @@ class TrainConfig:
     val_batches: int = 8
     checkpoint_every: int = 500
     keep_checkpoints: int = 2
+    keep_every: int = 0  # also keep the checkpoints at multiples of this step, for later evaluation
     seed: int = 0
     precision: Precision = "no"
     num_workers: int = 0
@@ -56,6 +57,8 @@ class TrainConfig:
             raise ConfigError(f"betas must be two numbers in [0, 1), got {self.betas}")
         if not 0.0 < self.ema_decay < 1.0:
             raise ConfigError(f"ema_decay must be in (0, 1), got {self.ema_decay}")
+        if self.keep_every < 0:
+            raise ConfigError(f"keep_every must be >= 0, got {self.keep_every}")
         if self.keep_checkpoints < 1:
             raise ConfigError(f"keep_checkpoints must be >= 1, got {self.keep_checkpoints}")
         if self.precision not in typing.get_args(Precision):

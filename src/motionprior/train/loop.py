@@ -250,7 +250,7 @@ def _save(run_dir: Path, step: int, model: nn.Module, optimizer: Any, scheduler:
             optimizer=inner, scheduler=scheduler,
             ema_state=ema.state_dict() if ema is not None else None, rng=rng,
             stats=dict(stats) if stats is not None else None, world_size=acc.num_processes,
-            keep=cfg.keep_checkpoints)
+            keep=cfg.keep_checkpoints, keep_every=cfg.keep_every)
     acc.wait_for_everyone()
     return path
 
