@@ -33,6 +33,18 @@ def _start(run, *flags: str) -> tuple[subprocess.Popen, str]:
     return proc, found.group(1)
 
 
+def _interrupt(proc: subprocess.Popen, seconds: float = 60) -> str:
+    """Ctrl-C the server and return its stderr; a server still up after `seconds` fails the test
+    with what it printed (closing open client connections can take websockets' 10 s timeout)."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        return proc.communicate(timeout=seconds)[1]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        printed = proc.communicate()[1]
+        pytest.fail(f"the server did not stop {seconds:.0f} s after SIGINT: {printed}")
+
+
 def _episodes(out) -> list[dict]:
     files = sorted((out / "metaworld_reach-v3" / "episodes").glob("*.json"))
     return [{k: v for k, v in json.loads(f.read_text()).items() if k != "seconds"}
@@ -49,8 +61,7 @@ def test_eval_through_the_server_equals_in_process_eval(serve_runs, tmp_path):
         assert main(["eval", "--policy", str(run), "--out", str(tmp_path / "local"),
                      *flags]) == 0
     finally:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
+        err = _interrupt(proc)
     assert proc.returncode == 0 and "motionprior serve: stopped" in err
     remote, local = _episodes(tmp_path / "ws"), _episodes(tmp_path / "local")
     assert remote == local and remote[0]["error"] is None and remote[0]["steps"] == 12
