@@ -19,11 +19,11 @@ from motionprior.cli import main
 SRC = os.path.join(os.path.dirname(__file__), "..", "..", "src")
 
 
-def _start(run, *flags: str) -> tuple[subprocess.Popen, str]:
+def _start(run, *flags: str, preexec_fn=None) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "PYTHONPATH": os.path.abspath(SRC), "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "motionprior", "serve", str(run), "--port",
                              "0", "--threads", "1", *flags], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+                            stderr=subprocess.PIPE, text=True, env=env, preexec_fn=preexec_fn)
     line = proc.stdout.readline()
     found = re.search(r"on (ws://127\.0\.0\.1:\d+) \(health: http://127\.0\.0\.1:\d+/healthz; "
                       r"key: (none|required)\)", line)
@@ -40,9 +40,11 @@ def _interrupt(proc: subprocess.Popen, seconds: float = 60) -> str:
     try:
         return proc.communicate(timeout=seconds)[1]
     except subprocess.TimeoutExpired:
+        with open(f"/proc/{proc.pid}/status") as f:  # blocked or ignored signals, if any
+            masks = " ".join(ln.strip() for ln in f if ln.startswith(("SigBlk", "SigIgn")))
         proc.kill()
         printed = proc.communicate()[1]
-        pytest.fail(f"the server did not stop {seconds:.0f} s after SIGINT: {printed}")
+        pytest.fail(f"the server did not stop {seconds:.0f} s after SIGINT ({masks}): {printed}")
 
 
 def _episodes(out) -> list[dict]:
@@ -68,6 +70,14 @@ def test_eval_through_the_server_equals_in_process_eval(serve_runs, tmp_path):
     assert remote[0]["motion"] and all(seg["words"] for seg in remote[0]["motion"])
     summary = json.loads((tmp_path / "ws" / "summary.json").read_text())
     assert summary["pairs"][PAIR]["errors"] == 0
+
+
+def test_ctrl_c_stops_a_server_started_with_sigint_ignored(serve_runs):
+    """A script's background job inherits SIGINT ignored; the server still stops cleanly."""
+    proc, _ = _start(serve_runs["flow"],
+                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    err = _interrupt(proc, seconds=20)
+    assert proc.returncode == 0 and "motionprior serve: stopped" in err
 
 
 def test_eval_against_no_server_is_one_line(tmp_path, capsys):
