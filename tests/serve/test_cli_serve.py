@@ -34,8 +34,8 @@ def _start(run, *flags: str, preexec_fn=None) -> tuple[subprocess.Popen, str]:
 
 
 def _interrupt(proc: subprocess.Popen, seconds: float = 60) -> str:
-    """Ctrl-C the server and return its stderr; a server still up after `seconds` fails the test
-    with what it printed (closing open client connections can take websockets' 10 s timeout)."""
+    """Ctrl-C the server and return its stderr; a server still up after `seconds` is killed and
+    fails the test with what it printed and its blocked and ignored signals."""
     proc.send_signal(signal.SIGINT)
     try:
         return proc.communicate(timeout=seconds)[1]

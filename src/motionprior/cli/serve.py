@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 
 from motionprior.cli.checks import count, number
@@ -74,9 +73,6 @@ def run(args: argparse.Namespace) -> int:
               f"(health: http://{cfg.host}:{port}/healthz; key: "
               f"{'required' if cfg.api_key else 'none'}); Ctrl-C stops", flush=True)
 
-    # Ctrl-C stops the server even when it started with SIGINT ignored, as a script's background
-    # job does: asyncio turns SIGINT into a clean stop only under Python's default handler.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         serve_forever(engine, cfg, ready)
     except KeyboardInterrupt:

@@ -4,6 +4,7 @@ benchmarks, notebooks)."""
 from __future__ import annotations
 
 import asyncio
+import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +25,10 @@ def load_engine(checkpoint: str | Path, seed: int = 0) -> PolicyEngine:
 def serve_forever(engine: PolicyEngine, cfg: ServeConfig,
                   ready: Callable[[int], None] | None = None) -> None:
     """Serve until interrupted (Ctrl-C); `ready(port)` once listening."""
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl-C stops the server even when the process started with SIGINT ignored, as a
+        # script's background job does: asyncio stops cleanly only under Python's handler.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         asyncio.run(PolicyServer(engine, cfg).run(ready))
     except OSError as e:  # port taken, address not local, ...
